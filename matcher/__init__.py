@@ -1,0 +1,1 @@
+"""volmatch's matching library: pure Python, numpy and scikit-learn; no Flask."""

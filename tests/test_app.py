@@ -1,0 +1,67 @@
+"""The app as a whole: factory, configuration, OpenAPI, docs and the error shape."""
+import pytest
+
+from web import create_app
+from web.config import _database_url
+
+
+def test_openapi_document_lists_contract_routes(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/v1/volunteers", "/api/v1/volunteers/{volunteer_id}", "/api/v1/stations",
+                 "/api/v1/stations/{station_id}", "/api/v1/tasks", "/api/v1/tasks/{task_id}"):
+        assert path in spec["paths"], path
+    assert spec["paths"]["/api/v1/volunteers"]["post"]["summary"] == "Register a volunteer or social worker."
+
+
+def test_interactive_docs_are_served_offline(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert "/api/v1/docs/static/swagger-ui-bundle.js" in page.get_data(as_text=True)
+    with client.get("/api/v1/docs/static/swagger-ui-bundle.js") as asset:
+        assert asset.status_code == 200 and len(asset.data) > 100_000
+
+
+@pytest.mark.parametrize("method,path,status", [
+    ("get", "/api/v1/nowhere", 404),
+    ("put", "/api/v1/volunteers", 405),
+    ("delete", "/api/v1/tasks/1", 405),
+])
+def test_http_errors_are_json(client, method, path, status):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    body = response.get_json()
+    assert body["code"] == status and body["message"]
+
+
+def test_secret_key_required_in_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("VOLMATCH_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"}).config["SECRET_KEY"] == "s3cret"
+
+
+def test_unknown_environment_name_is_refused(monkeypatch):
+    monkeypatch.setenv("VOLMATCH_ENV", "staging")
+    with pytest.raises(RuntimeError, match="VOLMATCH_ENV"):
+        create_app()
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("sqlite:////tmp/x.sqlite", "sqlite:////tmp/x.sqlite"),
+])
+def test_database_url_uses_psycopg3(monkeypatch, url, expected):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert _database_url("sqlite://") == expected
+
+
+def test_default_database_is_sqlite_in_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("VOLMATCH_ENV", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + app.instance_path + "/volmatch.sqlite"

@@ -1,0 +1,57 @@
+"""volmatch's web service: the Flask app factory."""
+import os
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+
+from .config import TestingConfig, config_class
+from .errors import register_error_handlers
+from .extensions import api, db, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def create_app(config=None):
+    """Build the app; `config` (a dict) overrides the class and environment settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    settings = dict(config or {})
+    cls = TestingConfig if settings.get("TESTING") else config_class()
+    app.config.update(cls.from_env(app.instance_path))
+    app.config.update(settings)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment outside development and testing")
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app, api)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    """Bind the unbound extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    api.init_app(app)
+
+
+def register_blueprints(app):
+    """Wire every resource's blueprint, and the offline Swagger UI assets."""
+    from .stations import blp as stations_blp
+    from .tasks import blp as tasks_blp
+    from .volunteers import blp as volunteers_blp
+
+    for blp in (volunteers_blp, stations_blp, tasks_blp):
+        api.register_blueprint(blp)
+
+    @app.route("/api/v1/docs/static/<path:filename>")
+    def swagger_ui_static(filename):
+        """Serve Swagger UI from the installed package: no CDN needed."""
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def register_commands(app):
+    """Add the CLI jobs (`flask --app web seed-demo`, ...)."""
+    from .commands import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Pieces shared by every resource: validation of personal data, places, times, paging."""

@@ -1,0 +1,134 @@
+"""Schema building blocks: NFKC-clean strings, places, local times, weekly slots."""
+import datetime as dt
+import functools
+import unicodedata
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+from flask import current_app
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from matcher.gazetteer import Gazetteer, PlaceNotFound
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+
+
+def clean_text(value):
+    """NFKC-normalise and trim every string inside a JSON value (full-width digits are common)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clean_text(v) for k, v in value.items()}
+    return value
+
+
+class BaseSchema(ma.Schema):
+    """Every input schema: unknown fields are refused, strings arrive NFKC-normalised and trimmed."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+    @pre_load
+    def _clean_strings(self, data, **kwargs):
+        return clean_text(data)
+
+
+class LocalDateTime(fields.AwareDateTime):
+    """ISO 8601 datetime: naive input means Asia/Shanghai; output carries the +08:00 offset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=LOCAL_TZ, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None:
+            value = value.astimezone(LOCAL_TZ)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class StringList(fields.List):
+    """A list of short non-empty strings; duplicates dropped, order kept."""
+
+    def __init__(self, max_items=50, max_length=100, **kwargs):
+        inner = fields.String(validate=validate.Length(min=1, max=max_length))
+        kwargs.setdefault("validate", validate.Length(max=max_items))
+        super().__init__(inner, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        return list(dict.fromkeys(items))
+
+
+class LocationSchema(BaseSchema):
+    """WGS-84 coordinates."""
+
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+
+class SlotSchema(BaseSchema):
+    """A weekly recurring free slot, e.g. Saturday 09:00-12:00."""
+
+    day = fields.String(required=True, validate=validate.OneOf(DAYS))
+    start = fields.String(required=True, validate=validate.Regexp(_HHMM, error="must be HH:MM"))
+    end = fields.String(required=True, validate=validate.Regexp(_HHMM, error="must be HH:MM"))
+
+    @validates_schema
+    def _end_after_start(self, data, **kwargs):
+        if "start" in data and "end" in data and data["end"] <= data["start"]:
+            raise ValidationError("must be after start", field_name="end")
+
+
+class PlacedSchema(BaseSchema):
+    """A resource with a place: `location` coordinates or an `address` resolved offline.
+
+    On load the place becomes `lat`, `lon` and `district` keys. `place_required`
+    says whether a full (non-partial) load must name a place.
+    """
+
+    place_required = True
+
+    location = fields.Nested(LocationSchema)
+    address = fields.String(allow_none=True, validate=validate.Length(max=300))
+    district = fields.String(allow_none=True, validate=validate.Length(max=100))
+
+    @post_load
+    def _resolve_place(self, data, **kwargs):
+        location = data.pop("location", None)
+        address = data.get("address")
+        if location is not None:
+            data["lat"], data["lon"] = location["lat"], location["lon"]
+            if not data.get("district"):
+                place = app_gazetteer().reverse(location["lat"], location["lon"])
+                data["district"] = place.name if place else None
+        elif address:
+            try:
+                place = app_gazetteer().resolve(address)
+            except PlaceNotFound as exc:
+                raise ValidationError(f"cannot place this address: {exc}", field_name="address") from None
+            data["lat"], data["lon"] = place.lat, place.lon
+            if not data.get("district"):
+                data["district"] = place.name
+        elif self.place_required and not self.partial:
+            raise ValidationError("give `location` ({lat, lon}) or an `address`", field_name="location")
+        return data
+
+
+@functools.cache
+def gazetteer_for(default_province):
+    """One shared gazetteer per default province (normally just one per process)."""
+    return Gazetteer(default_province=default_province)
+
+
+def app_gazetteer():
+    """The gazetteer for this deployment, preferring its province for ambiguous names."""
+    return gazetteer_for(current_app.config.get("DEFAULT_PROVINCE"))
+
+
+def local_now():
+    """The current time in Asia/Shanghai."""
+    return dt.datetime.now(LOCAL_TZ)

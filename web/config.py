@@ -1,0 +1,76 @@
+"""Configuration: a class per environment, overridden by environment variables."""
+import os
+
+
+def _database_url(default):
+    """Return DATABASE_URL, pointing plain postgres URLs at psycopg 3."""
+    url = os.environ.get("DATABASE_URL") or default
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    API_TITLE = "volmatch"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/static/"
+    API_SPEC_OPTIONS = {
+        "info": {"description": "Volunteer and social-worker matching for community service stations."},
+    }
+    JSON_SORT_KEYS = False
+    # Deployments serve one city: ambiguous place names (江北区) prefer this province.
+    DEFAULT_PROVINCE = "500000"
+    DEMO_PEOPLE = 3000
+
+    @classmethod
+    def from_env(cls, instance_path):
+        """Build the settings dict for this class from the environment."""
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        default_db = "sqlite:///" + os.path.join(instance_path, "volmatch.sqlite")
+        settings["SQLALCHEMY_DATABASE_URI"] = _database_url(default_db)
+        settings["SECRET_KEY"] = os.environ.get("SECRET_KEY") or cls.SECRET_KEY
+        if os.environ.get("VOLMATCH_DEFAULT_PROVINCE"):
+            settings["DEFAULT_PROVINCE"] = os.environ["VOLMATCH_DEFAULT_PROVINCE"]
+        return settings
+
+
+class DevelopmentConfig(Config):
+    """Local development: a fixed, public secret is acceptable."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = "dev-only-not-secret"
+
+
+class TestingConfig(Config):
+    """The test suite: fixed secret, TESTING on."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"
+
+
+CONFIGS = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_class():
+    """Pick the configuration class named by VOLMATCH_ENV (default development)."""
+    name = os.environ.get("VOLMATCH_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"VOLMATCH_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,96 @@
+"""Database models: people, stations and service tasks."""
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Boolean
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .types import JSONList, UTCDateTime, utcnow
+
+
+class TimestampMixin:
+    """created_at / updated_at, aware and set by callables (never at import time)."""
+
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False, index=True)
+
+
+class PlacedMixin:
+    """Rows with a point: `location` is the {lat, lon} view that schemas show."""
+
+    @property
+    def location(self):
+        return {"lat": self.lat, "lon": self.lon}
+
+
+class Station(PlacedMixin, TimestampMixin, db.Model):
+    """A grassroots service station (community, office building, industrial park, village...)."""
+
+    __tablename__ = "station"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False, default="community")
+    address: Mapped[str | None] = mapped_column(String(300))
+    district: Mapped[str | None] = mapped_column(String(100), index=True)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class Volunteer(PlacedMixin, TimestampMixin, db.Model):
+    """A volunteer or a professional social worker."""
+
+    __tablename__ = "volunteer"
+    __table_args__ = (
+        CheckConstraint("max_distance_km > 0 AND max_distance_km <= 500", name="ck_volunteer_radius"),
+        Index("ix_volunteer_active_role", "active", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False, default="volunteer")
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    skills: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    certificates: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    languages: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    address: Mapped[str | None] = mapped_column(String(300))
+    district: Mapped[str | None] = mapped_column(String(100), index=True)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    max_distance_km: Mapped[float] = mapped_column(Float, nullable=False, default=10.0)
+    availability: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    max_hours_per_week: Mapped[float | None] = mapped_column(Float)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="SET NULL"), index=True)
+    tier: Mapped[str] = mapped_column(String(20), nullable=False, default="regular")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    station = relationship(Station)
+
+
+class Task(PlacedMixin, TimestampMixin, db.Model):
+    """A service task posted by a station: what, where, when, how many, which skills."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ck_task_window"),
+        CheckConstraint("headcount >= 1", name="ck_task_headcount"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="RESTRICT"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    skills: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    required_skills: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    role: Mapped[str] = mapped_column(String(20), nullable=False, default="any")
+    address: Mapped[str | None] = mapped_column(String(300))
+    district: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    starts_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False, index=True)
+    ends_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    headcount: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    target_group: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="open", index=True)
+
+    station = relationship(Station)

@@ -1,0 +1,4 @@
+"""Service stations."""
+from .views import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,4 @@
+"""Service tasks posted by stations."""
+from .views import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,40 @@
+"""Writes of tasks."""
+from marshmallow import ValidationError
+
+from ..errors import Conflict
+from ..extensions import db
+from ..models import Station, Task
+
+
+def _station(station_id):
+    """The referenced station, or a 422 on `station_id`."""
+    station = db.session.get(Station, station_id)
+    if station is None:
+        raise ValidationError({"station_id": [f"no station with id {station_id}"]})
+    return station
+
+
+def create_task(data):
+    """Store a new open task; without a place it happens at its station."""
+    station = _station(data["station_id"])
+    if "lat" not in data:
+        data.update(lat=station.lat, lon=station.lon, district=data.get("district") or station.district)
+    task = Task(status="open", **data)
+    db.session.add(task)
+    db.session.commit()
+    return task
+
+
+def update_task(task, data):
+    """Apply a partial update; the window must stay ordered and only cancelling changes status."""
+    if "station_id" in data:
+        _station(data["station_id"])
+    starts, ends = data.get("starts_at", task.starts_at), data.get("ends_at", task.ends_at)
+    if ends <= starts:
+        raise ValidationError({"ends_at": ["must be after starts_at"]})
+    if data.get("status") == "cancelled" and task.status == "done":
+        raise Conflict("status", "task is done and cannot be cancelled")
+    for key, value in data.items():
+        setattr(task, key, value)
+    db.session.commit()
+    return task

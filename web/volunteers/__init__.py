@@ -1,0 +1,4 @@
+"""People: volunteers and social workers."""
+from .views import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,75 @@
+"""Marshmallow schemas for people."""
+from marshmallow import ValidationError, fields, validate
+
+from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
+from ..common.schemas import BaseSchema, LocalDateTime, LocationSchema, PlacedSchema, SlotSchema, StringList
+
+ROLES = ("volunteer", "social_worker")
+TIERS = ("core", "regular")
+
+
+class PhoneField(fields.String):
+    """A Chinese mobile number; stored and shown as 11 digits."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_phone(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class IdNumberField(fields.String):
+    """A resident ID number: checksum-validated on input, masked on output."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_id_number(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return mask_id_number(value)
+
+
+class VolunteerSchema(PlacedSchema):
+    """A volunteer or social worker as clients send and receive it."""
+
+    id = fields.Integer(dump_only=True)
+    external_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.String(load_default="volunteer", validate=validate.OneOf(ROLES))
+    phone = PhoneField(allow_none=True, metadata={"description": "Chinese mobile number; personal data"})
+    id_number = IdNumberField(
+        allow_none=True,
+        metadata={"description": "Resident ID number (GB 11643); personal data, returned masked"},
+    )
+    skills = StringList(load_default=list)
+    certificates = StringList(load_default=list)
+    languages = StringList(load_default=list)
+    location = fields.Nested(LocationSchema)
+    max_distance_km = fields.Float(
+        load_default=10.0, validate=validate.Range(min=0, max=500, min_inclusive=False)
+    )
+    availability = fields.List(fields.Nested(SlotSchema), load_default=list, validate=validate.Length(max=100))
+    max_hours_per_week = fields.Float(allow_none=True, validate=validate.Range(min=0, max=168))
+    station_id = fields.Integer(allow_none=True, strict=True)
+    tier = fields.String(load_default="regular", validate=validate.OneOf(TIERS))
+    active = fields.Boolean(load_default=True)
+    created_at = LocalDateTime(dump_only=True)
+    updated_at = LocalDateTime(dump_only=True)
+
+
+class VolunteerPatchSchema(VolunteerSchema):
+    """Partial update: used with partial=True, so only the fields sent change."""
+
+
+class VolunteerQuerySchema(BaseSchema):
+    """Filters for listing people."""
+
+    district = fields.String()
+    skill = fields.String()
+    role = fields.String(validate=validate.OneOf(ROLES))
+    station_id = fields.Integer()
+    active = fields.Boolean()

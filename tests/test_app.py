@@ -65,3 +65,17 @@ def test_default_database_is_sqlite_in_instance_folder(monkeypatch):
     monkeypatch.delenv("VOLMATCH_ENV", raising=False)
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + app.instance_path + "/volmatch.sqlite"
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_write_without_json_body_is_refused(client, station, method):
+    path = "/api/v1/stations" if method == "post" else f"/api/v1/stations/{station['id']}"
+    empty = getattr(client, method)(path)
+    assert empty.status_code == 422 and "_body" in empty.get_json()["errors"]
+    text = getattr(client, method)(path, data="name=x", content_type="text/plain")
+    assert text.status_code == 415 and text.get_json()["code"] == 415
+
+
+def test_405_lists_allowed_methods(client):
+    response = client.put("/api/v1/volunteers")
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}

@@ -224,3 +224,17 @@ def test_bad_list_query_is_422(client, query):
     response = client.get(URL + query)
     assert response.status_code == 422
     assert errors_of(response)
+
+
+@pytest.mark.parametrize("field,value", [("active", 0), ("active", "yes"), ("station_id", 2**40), ("station_id", 0)])
+def test_no_guessing_and_no_overflow(client, field, value):
+    response = client.post(URL, json=person(**{field: value}))
+    assert response.status_code == 422
+    assert field in errors_of(response)
+
+
+def test_page_far_past_the_end_is_empty(client):
+    client.post(URL, json=person())
+    response = client.get(URL + "?page=276594992215963442610176")
+    assert response.status_code == 200 and response.get_json() == []
+    assert client.get(URL + "?station_id=99999999999999").status_code == 422

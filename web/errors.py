@@ -28,8 +28,19 @@ def _flatten(errors):
     return flat
 
 
+_PAGE_FIELDS = ("total", "total_pages", "first_page", "last_page", "page", "previous_page", "next_page")
+
+
 class VolmatchApi(Api):
     """flask-smorest's Api with a message on every error and field-named validation errors."""
+
+    def _register_pagination_header(self):
+        # X-Pagination carries JSON text: document it as JSON content, not a bare object.
+        schema = {"type": "object", "properties": {name: {"type": "integer"} for name in _PAGE_FIELDS}}
+        self.spec.components.header("PAGINATION", {
+            "description": "Pagination metadata (JSON)",
+            "content": {"application/json": {"schema": schema}},
+        })
 
     def handle_http_exception(self, error):
         """Render any HTTPException (and uncaught errors, as 500) with the shared schema."""
@@ -39,6 +50,9 @@ class VolmatchApi(Api):
             errors = _flatten(errors)
             data["errors"] = errors
             data.pop("messages", None)
+        if getattr(error, "valid_methods", None):
+            # RFC 9110: a 405 says which methods the resource does support.
+            data.setdefault("headers", {})["Allow"] = ", ".join(error.valid_methods)
         if "message" not in data:
             if errors and error.code == 422:
                 data["message"] = "Invalid input: " + ", ".join(sorted(map(str, errors)))
@@ -55,9 +69,24 @@ def _conflict_response(api, field, message):
     return api.handle_http_exception(exc)
 
 
+def require_json_body():
+    """Refuse a write to the API that carries no JSON object (a PATCH without a body is a client bug)."""
+    from flask import request
+    from flask_smorest import abort
+
+    if request.method not in ("POST", "PUT", "PATCH") or request.url_rule is None:
+        return  # not a write, or no such route: the router answers 404/405
+    if not request.get_data(cache=True):
+        abort(422, message="a JSON body is required", errors={"_body": ["a JSON object is required"]})
+    if not request.is_json:
+        abort(415, message="send the body as application/json")
+
+
 def register_error_handlers(app, api):
     """Route domain conflicts and database integrity errors through the shared handler."""
     from .extensions import db
+
+    app.before_request(require_json_body)
 
     @app.errorhandler(Conflict)
     def handle_conflict(exc):

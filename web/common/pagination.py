@@ -12,6 +12,8 @@ class SQLPage(Page):
     def items(self):
         """Rows of the requested page."""
         params = self.page_params
+        if params.first_item >= params.item_count:
+            return []  # past the end (also keeps absurd page numbers out of OFFSET)
         stmt = self.collection.offset(params.first_item).limit(params.page_size)
         return db.session.scalars(stmt).all()
 

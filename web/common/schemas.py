@@ -12,7 +12,11 @@ from matcher.gazetteer import Gazetteer, PlaceNotFound
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+_START = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+_END = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+# Service times outside this range are typing mistakes, and old dates get odd local-mean-time offsets.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def clean_text(value):
@@ -42,6 +46,7 @@ class LocalDateTime(fields.AwareDateTime):
     """ISO 8601 datetime: naive input means Asia/Shanghai; output carries the +08:00 offset."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(EARLIEST, LATEST, max_inclusive=False))
         super().__init__(default_timezone=LOCAL_TZ, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -63,6 +68,20 @@ class StringList(fields.List):
         return list(dict.fromkeys(items))
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: 0, 1 and "yes" are refused rather than guessed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def Id(**kwargs):
+    """An integer id reference (1 to 2**31-1), so oversized numbers are a 422, not a database error."""
+    return fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1), **kwargs)
+
+
 class LocationSchema(BaseSchema):
     """WGS-84 coordinates."""
 
@@ -74,8 +93,8 @@ class SlotSchema(BaseSchema):
     """A weekly recurring free slot, e.g. Saturday 09:00-12:00."""
 
     day = fields.String(required=True, validate=validate.OneOf(DAYS))
-    start = fields.String(required=True, validate=validate.Regexp(_HHMM, error="must be HH:MM"))
-    end = fields.String(required=True, validate=validate.Regexp(_HHMM, error="must be HH:MM"))
+    start = fields.String(required=True, validate=validate.Regexp(_START, error="must be HH:MM, 00:00 to 23:59"))
+    end = fields.String(required=True, validate=validate.Regexp(_END, error="must be HH:MM, 00:01 to 24:00"))
 
     @validates_schema
     def _end_after_start(self, data, **kwargs):
@@ -101,6 +120,9 @@ class PlacedSchema(BaseSchema):
         location = data.pop("location", None)
         address = data.get("address")
         if location is not None:
+            if "lat" not in location or "lon" not in location:
+                # Partial loads (PATCH) reach nested schemas too: a place still needs both.
+                raise ValidationError("needs both lat and lon", field_name="location")
             data["lat"], data["lon"] = location["lat"], location["lon"]
             if not data.get("district"):
                 place = app_gazetteer().reverse(location["lat"], location["lon"])

@@ -38,7 +38,7 @@ class Stations(MethodView):
         return station
 
 
-@blp.route("/<int:station_id>")
+@blp.route("/<int(max=2147483647):station_id>")
 class StationsById(MethodView):
     @blp.response(200, StationSchema)
     def get(self, station_id):

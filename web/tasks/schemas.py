@@ -1,7 +1,7 @@
 """Marshmallow schemas for tasks."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..common.schemas import BaseSchema, LocalDateTime, LocationSchema, PlacedSchema, StringList
+from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StringList
 
 TASK_ROLES = ("volunteer", "social_worker", "any")
 STATUSES = ("open", "filled", "done", "cancelled")
@@ -13,7 +13,7 @@ class TaskSchema(PlacedSchema):
     place_required = False  # a task without a place happens at its station
 
     id = fields.Integer(dump_only=True)
-    station_id = fields.Integer(required=True, strict=True)
+    station_id = Id(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     skills = StringList(load_default=list, metadata={"description": "wanted skills: they raise the score"})
@@ -43,7 +43,7 @@ class TaskPatchSchema(TaskSchema):
 class TaskQuerySchema(BaseSchema):
     """Filters for listing tasks; `from`/`to` keep tasks whose window overlaps them."""
 
-    station_id = fields.Integer()
+    station_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
     status = fields.String(validate=validate.OneOf(STATUSES))
     from_ = LocalDateTime(data_key="from")
     to = LocalDateTime()

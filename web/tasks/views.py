@@ -42,7 +42,7 @@ class Tasks(MethodView):
         return service.create_task(data)
 
 
-@blp.route("/<int:task_id>")
+@blp.route("/<int(max=2147483647):task_id>")
 class TasksById(MethodView):
     @blp.response(200, TaskSchema)
     def get(self, task_id):

@@ -2,7 +2,9 @@
 from marshmallow import ValidationError, fields, validate
 
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
-from ..common.schemas import BaseSchema, LocalDateTime, LocationSchema, PlacedSchema, SlotSchema, StringList
+from ..common.schemas import (
+    BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, SlotSchema, StrictBoolean, StringList,
+)
 
 ROLES = ("volunteer", "social_worker")
 TIERS = ("core", "regular")
@@ -54,9 +56,9 @@ class VolunteerSchema(PlacedSchema):
     )
     availability = fields.List(fields.Nested(SlotSchema), load_default=list, validate=validate.Length(max=100))
     max_hours_per_week = fields.Float(allow_none=True, validate=validate.Range(min=0, max=168))
-    station_id = fields.Integer(allow_none=True, strict=True)
+    station_id = Id(allow_none=True)
     tier = fields.String(load_default="regular", validate=validate.OneOf(TIERS))
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
     created_at = LocalDateTime(dump_only=True)
     updated_at = LocalDateTime(dump_only=True)
 
@@ -71,5 +73,5 @@ class VolunteerQuerySchema(BaseSchema):
     district = fields.String()
     skill = fields.String()
     role = fields.String(validate=validate.OneOf(ROLES))
-    station_id = fields.Integer()
+    station_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
     active = fields.Boolean()

@@ -35,7 +35,7 @@ class Volunteers(MethodView):
         return service.create_volunteer(data)
 
 
-@blp.route("/<int:volunteer_id>")
+@blp.route("/<int(max=2147483647):volunteer_id>")
 class VolunteersById(MethodView):
     @blp.response(200, VolunteerSchema)
     def get(self, volunteer_id):

@@ -244,7 +244,8 @@ def pick_point(
         rounded = Point(round(point.x, 6), round(point.y, 6))
         return [adcodes[i] for i in tree.query(rounded, predicate="intersects")]
 
-    for point, source in ((seat, "seat"), (geom.representative_point(), "representative")):
+    # The centroid is nearer the middle than representative_point(), which may sit at an edge.
+    for point, source in ((seat, "seat"), (geom.centroid, "centroid"), (geom.representative_point(), "representative")):
         if point is not None and owners(point) == [adcode]:
             return point, source
     # Source polygons overlap a little in places: carve out the neighbours and retry.

@@ -19,6 +19,7 @@ def create_app(config=None):
     cls = TestingConfig if settings.get("TESTING") else config_class()
     app.config.update(cls.from_env(app.instance_path))
     app.config.update(settings)
+    app.json.ensure_ascii = False  # Chinese text stays readable in responses
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development and testing")
     register_extensions(app)

@@ -56,10 +56,38 @@ def app(database_url):
         db.engine.dispose()
 
 
+def bearer(token):
+    """The WSGI environ entry that sends `Authorization: Bearer <token>`."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
 @pytest.fixture
-def client(app):
-    """Flask test client: real HTTP requests through the whole stack."""
+def make_token(app):
+    """Issue a token: make_token("coordinator", station_ids=[1]) -> plaintext."""
+
+    def make(role, **kwargs):
+        from web.auth.principal import issue_token
+
+        with app.app_context():
+            token = issue_token(role, **kwargs)[1]
+            db.session.commit()
+        return token
+
+    return make
+
+
+@pytest.fixture
+def anon(app):
+    """A client that sends no token."""
     return app.test_client()
+
+
+@pytest.fixture
+def client(app, make_token):
+    """Flask test client acting as an admin: real HTTP requests through the whole stack."""
+    client = app.test_client()
+    client.environ_base.update(bearer(make_token("admin")))
+    return client
 
 
 @pytest.fixture

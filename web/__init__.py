@@ -38,12 +38,20 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Wire every resource's blueprint, and the offline Swagger UI assets."""
+    from .auth import blp as audit_blp
+    from .auth import audit
+    from .auth.principal import load_principal
+    from .security import init_security
     from .stations import blp as stations_blp
     from .tasks import blp as tasks_blp
     from .volunteers import blp as volunteers_blp
 
-    for blp in (volunteers_blp, stations_blp, tasks_blp):
+    blueprints = (volunteers_blp, stations_blp, tasks_blp, audit_blp)
+    init_security(app, blueprints)
+    for blp in blueprints:
         api.register_blueprint(blp)
+    app.before_request(load_principal)
+    app.after_request(audit.flush)
 
     @app.route("/api/v1/docs/static/<path:filename>")
     def swagger_ui_static(filename):

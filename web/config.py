@@ -27,7 +27,15 @@ class Config:
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/static/"
     API_SPEC_OPTIONS = {
         "info": {"description": "Volunteer and social-worker matching for community service stations."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}, {}],
     }
+    # Flask-Limiter: per client address. Use a shared store (redis://...) with several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGNUP_RATE_LIMIT = "20 per hour"
+    AUTH_FAILURE_RATE_LIMIT = "30 per minute"
+    CORS_ORIGINS = None
     JSON_SORT_KEYS = False
     # Deployments serve one city: ambiguous place names (江北区) prefer this province.
     DEFAULT_PROVINCE = "500000"
@@ -40,6 +48,9 @@ class Config:
         default_db = "sqlite:///" + os.path.join(instance_path, "volmatch.sqlite")
         settings["SQLALCHEMY_DATABASE_URI"] = _database_url(default_db)
         settings["SECRET_KEY"] = os.environ.get("SECRET_KEY") or cls.SECRET_KEY
+        for name in ("RATELIMIT_STORAGE_URI", "SIGNUP_RATE_LIMIT", "AUTH_FAILURE_RATE_LIMIT", "CORS_ORIGINS"):
+            if os.environ.get(name):
+                settings[name] = os.environ[name]
         if os.environ.get("VOLMATCH_DEFAULT_PROVINCE"):
             settings["DEFAULT_PROVINCE"] = os.environ["VOLMATCH_DEFAULT_PROVINCE"]
         return settings
@@ -58,6 +69,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-only-not-secret"
+    RATELIMIT_ENABLED = False  # the rate-limit tests switch it back on
 
 
 CONFIGS = {

@@ -12,6 +12,7 @@ from .models import Station, Task, Volunteer
 from .stations.schemas import StationSchema
 from .tasks.schemas import TaskSchema
 from .volunteers.schemas import VolunteerSchema
+from .volunteers.service import number_people
 
 # (district, station name, kind): a few dozen stations across the city.
 STATIONS = [
@@ -149,6 +150,8 @@ def seed_demo(people=3000, seed=7):
         }
         rows.append(Volunteer(**volunteer_schema.load(data)))
     db.session.add_all(rows)
+    db.session.flush()
+    number_people(rows)
 
     task_schema = TaskSchema()
     today = dt.datetime.now(LOCAL_TZ).date()

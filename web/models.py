@@ -48,6 +48,8 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     role: Mapped[str] = mapped_column(String(20), nullable=False, default="volunteer")
+    # The public identifier used in lists and exports instead of the ID-card number.
+    volunteer_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     phone: Mapped[str | None] = mapped_column(String(11), unique=True)
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
     skills: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
@@ -94,3 +96,44 @@ class Task(PlacedMixin, TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="open", index=True)
 
     station = relationship(Station)
+
+
+token_station = db.Table(
+    "token_station",
+    db.Column("token_id", ForeignKey("api_token.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("station_id", ForeignKey("station.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A bearer token: only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(200))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), index=True)
+    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    stations = relationship(Station, secondary=token_station)
+
+    @property
+    def station_ids(self):
+        return {s.id for s in self.stations}
+
+
+class AuditEntry(db.Model):
+    """Who read or changed which person's personal data, and when."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    token_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor: Mapped[str] = mapped_column(String(60), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    volunteer_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    fields: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    path: Mapped[str] = mapped_column(String(300), nullable=False)

@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from ..auth import policy
 from ..common.pagination import SQLPage
 from ..extensions import db
 from ..models import Station
@@ -22,7 +23,7 @@ class Stations(MethodView):
     @blp.response(200, StationSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
-        """List stations, filtered by district or kind."""
+        """List stations, filtered by district or kind (public: stations are service points)."""
         stmt = select(Station).order_by(Station.id)
         for name, value in filters.items():
             stmt = stmt.where(getattr(Station, name) == value)
@@ -31,7 +32,8 @@ class Stations(MethodView):
     @blp.arguments(StationSchema)
     @blp.response(201, StationSchema)
     def post(self, data):
-        """Create a station."""
+        """Create a station (admins)."""
+        policy.require("admin")
         station = Station(**data)
         db.session.add(station)
         db.session.commit()
@@ -42,14 +44,16 @@ class Stations(MethodView):
 class StationsById(MethodView):
     @blp.response(200, StationSchema)
     def get(self, station_id):
-        """Read one station."""
+        """Read one station (public)."""
         return get_station_or_404(station_id)
 
     @blp.arguments(StationPatchSchema(partial=True))
     @blp.response(200, StationSchema)
     def patch(self, data, station_id):
-        """Change some fields of a station."""
+        """Change some fields of a station (admins, or its coordinators)."""
+        principal = policy.require("admin", "coordinator")
         station = get_station_or_404(station_id)
+        policy.require_station(principal, station.id)
         for key, value in data.items():
             setattr(station, key, value)
         db.session.commit()

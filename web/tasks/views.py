@@ -1,8 +1,9 @@
 """HTTP routes for tasks."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
+from ..auth import policy
 from ..common.pagination import SQLPage
 from ..extensions import db
 from ..models import Task
@@ -13,8 +14,12 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Serv
 
 
 def get_task_or_404(task_id):
-    """The task with this id, or a 404 naming it."""
-    return db.get_or_404(Task, task_id, description=f"no task with id {task_id}")
+    """The task, if the caller may see it: coordinators see their stations' tasks, others 404."""
+    principal = policy.require("admin", "coordinator", "volunteer")
+    task = db.session.get(Task, task_id)
+    if task is None or (principal.role == "coordinator" and task.station_id not in principal.station_ids):
+        abort(404, message=f"no task with id {task_id}")
+    return task
 
 
 @blp.route("")
@@ -23,8 +28,14 @@ class Tasks(MethodView):
     @blp.response(200, TaskSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
-        """List tasks by station, status, and a time range they overlap."""
+        """List tasks by station, status, and a time range they overlap.
+
+        Coordinators list their own stations' tasks; volunteers and admins list all.
+        """
+        principal = policy.require("admin", "coordinator", "volunteer")
         stmt = select(Task).order_by(Task.starts_at, Task.id)
+        if principal.role == "coordinator":
+            stmt = stmt.where(Task.station_id.in_(principal.station_ids))
         if "station_id" in filters:
             stmt = stmt.where(Task.station_id == filters["station_id"])
         if "status" in filters:
@@ -38,7 +49,8 @@ class Tasks(MethodView):
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema)
     def post(self, data):
-        """Post a task for a station."""
+        """Post a task for a station (admins, or the station's coordinators)."""
+        policy.require_station(policy.require("admin", "coordinator"), data["station_id"])
         return service.create_task(data)
 
 
@@ -52,5 +64,10 @@ class TasksById(MethodView):
     @blp.arguments(TaskPatchSchema(partial=True))
     @blp.response(200, TaskSchema)
     def patch(self, data, task_id):
-        """Change a task, or cancel it with {"status": "cancelled"}."""
-        return service.update_task(get_task_or_404(task_id), data)
+        """Change a task, or cancel it with {"status": "cancelled"} (admins, or the station's coordinators)."""
+        principal = policy.require("admin", "coordinator")
+        task = get_task_or_404(task_id)
+        policy.require_station(principal, task.station_id)
+        if "station_id" in data:
+            policy.require_station(principal, data["station_id"])
+        return service.update_task(task, data)

@@ -1,5 +1,7 @@
 """Marshmallow schemas for people."""
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, post_dump, validate
+
+from ..auth.policy import protect_person
 
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..common.schemas import (
@@ -39,6 +41,7 @@ class VolunteerSchema(PlacedSchema):
     """A volunteer or social worker as clients send and receive it."""
 
     id = fields.Integer(dump_only=True)
+    volunteer_number = fields.String(dump_only=True, metadata={"description": "public volunteer number"})
     external_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = fields.String(load_default="volunteer", validate=validate.OneOf(ROLES))
@@ -50,7 +53,8 @@ class VolunteerSchema(PlacedSchema):
     skills = StringList(load_default=list)
     certificates = StringList(load_default=list)
     languages = StringList(load_default=list)
-    location = fields.Nested(LocationSchema)
+    location = fields.Nested(LocationSchema, allow_none=True,
+                             metadata={"description": "home point; null unless the caller may see it"})
     max_distance_km = fields.Float(
         load_default=10.0, validate=validate.Range(min=0, max=500, min_inclusive=False)
     )
@@ -61,6 +65,11 @@ class VolunteerSchema(PlacedSchema):
     active = StrictBoolean(load_default=True)
     created_at = LocalDateTime(dump_only=True)
     updated_at = LocalDateTime(dump_only=True)
+    token = fields.String(dump_only=True, metadata={"description": "public sign-up only: the new person's token, shown once"})
+
+    @post_dump(pass_original=True)
+    def _protect(self, data, volunteer, **kwargs):
+        return protect_person(data, volunteer)
 
 
 class VolunteerPatchSchema(VolunteerSchema):

@@ -1,11 +1,26 @@
 """Writes of people: one path for the API and for imports."""
 from sqlalchemy import select
 
+from ..auth import audit
+from ..auth.principal import issue_token as new_token
 from ..errors import Conflict
 from ..extensions import db
 from ..models import Station, Volunteer
 
 UNIQUE_FIELDS = ("external_id", "id_number", "phone")
+PERSONAL_FIELDS = ("phone", "id_number", "address", "lat", "lon")
+
+
+def number_people(volunteers):
+    """Give flushed people their public volunteer number (VM + 8 digits of the id)."""
+    for volunteer in volunteers:
+        volunteer.volunteer_number = f"VM{volunteer.id:08d}"
+
+
+def _personal(data):
+    """The personal-data fields present in `data`, as the audit log names them."""
+    names = {"lat": "location", "lon": "location"}
+    return sorted({names.get(f, f) for f in PERSONAL_FIELDS if f in data})
 
 
 def check_station(station_id):
@@ -30,13 +45,22 @@ def check_unique(data, exclude_id=None):
             raise Conflict(field, f"another person (id {other}) already has this {field}")
 
 
-def create_volunteer(data):
-    """Store a new person from validated schema data."""
+def create_volunteer(data, issue_token=False):
+    """Store a new person from validated schema data; with `issue_token`, also their own token.
+
+    The token's plaintext is set on the returned object as `token`, to be shown once.
+    """
     check_station(data.get("station_id"))
     check_unique(data)
     volunteer = Volunteer(**data)
     db.session.add(volunteer)
+    db.session.flush()
+    number_people([volunteer])
+    token = new_token("volunteer", volunteer_id=volunteer.id, name="sign-up")[1] if issue_token else None
     db.session.commit()
+    audit.record("create", volunteer.id, _personal(data))
+    if token:
+        volunteer.token = token
     return volunteer
 
 
@@ -47,10 +71,13 @@ def update_volunteer(volunteer, data):
     for key, value in data.items():
         setattr(volunteer, key, value)
     db.session.commit()
+    if _personal(data):
+        audit.record("update", volunteer.id, _personal(data))
     return volunteer
 
 
 def delete_volunteer(volunteer):
-    """Remove a person and their personal data."""
+    """Remove a person, their tokens and their personal data."""
+    audit.record("delete", volunteer.id, [])
     db.session.delete(volunteer)
     db.session.commit()

@@ -1,0 +1,5 @@
+"""Access control: bearer tokens, roles, object-level checks, masking and the audit log."""
+from .principal import Principal, current_principal
+from .views import blp
+
+__all__ = ["Principal", "blp", "current_principal"]

@@ -1,0 +1,28 @@
+"""The audit log of reads and changes of personal data, written after each successful request."""
+from flask import g, request
+
+from ..extensions import db
+from ..models import AuditEntry
+
+
+def record(action, volunteer_id, fields):
+    """Note that the current caller read or changed these fields of this person."""
+    g.setdefault("audit", []).append((action, volunteer_id, sorted(fields)))
+
+
+def flush(response):
+    """after_request: store this request's audit entries when it succeeded."""
+    entries = g.pop("audit", None)
+    if not entries or response.status_code >= 400:
+        return response
+    from .principal import current_principal
+
+    principal = current_principal()
+    db.session.rollback()  # never commit anything a view left half-done
+    db.session.add_all(
+        AuditEntry(token_id=principal.token_id, actor=principal.label, action=action,
+                   volunteer_id=vid, fields=fields, path=request.path[:300])
+        for action, vid, fields in entries
+    )
+    db.session.commit()
+    return response

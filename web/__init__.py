@@ -46,9 +46,8 @@ def register_blueprints(app):
     from .tasks import blp as tasks_blp
     from .volunteers import blp as volunteers_blp
 
-    blueprints = (volunteers_blp, stations_blp, tasks_blp, audit_blp)
-    init_security(app, blueprints)
-    for blp in blueprints:
+    init_security(app)
+    for blp in (volunteers_blp, stations_blp, tasks_blp, audit_blp):
         api.register_blueprint(blp)
     app.before_request(load_principal)
     app.after_request(audit.flush)

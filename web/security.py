@@ -1,28 +1,31 @@
 """Rate limits, security headers and optional CORS."""
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address)
 
 
 def _is_signup():
     """Public sign-up: POST /api/v1/volunteers without a token."""
-    return request.method == "POST" and "Authorization" not in request.headers
+    return (request.method == "POST" and request.endpoint == "volunteers.Volunteers"
+            and "Authorization" not in request.headers)
 
 
-def init_security(app, blueprints):
+# Limits read the app's settings when a request arrives, so one limiter serves every app.
+limiter = Limiter(
+    key_func=get_remote_address,
+    # Sign-up: the per-route default limit, exempt for everything but anonymous sign-up.
+    default_limits=[lambda: current_app.config["SIGNUP_RATE_LIMIT"]],
+    default_limits_exempt_when=lambda: not _is_signup(),
+    # Token failures: one app-wide budget, spent only by 401 answers.
+    application_limits=[lambda: current_app.config["AUTH_FAILURE_RATE_LIMIT"]],
+    application_limits_deduct_when=lambda response: response.status_code == 401,
+)
+
+
+def init_security(app):
     """Bind the limiter, add security headers, enable CORS only when origins are configured."""
     limiter.init_app(app)
-    # Sign-up: only anonymous POSTs count. Token failures: only 401 answers count, on every route.
-    signup = limiter.limit(lambda: app.config["SIGNUP_RATE_LIMIT"], methods=["POST"], scope="signup",
-                           exempt_when=lambda: not _is_signup())
-    auth_failures = limiter.shared_limit(lambda: app.config["AUTH_FAILURE_RATE_LIMIT"], scope="auth-failures",
-                                         deduct_when=lambda response: response.status_code == 401)
-    for blp in blueprints:
-        auth_failures(blp)
-        if blp.name == "volunteers":
-            signup(blp)
 
     @app.after_request
     def security_headers(response):

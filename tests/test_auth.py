@@ -1,0 +1,200 @@
+"""Access control: a route x role matrix, tokens, masking, the audit log, rate limits."""
+import pytest
+from sqlalchemy import select
+
+from web import create_app
+from web.extensions import db
+from web.models import ApiToken, AuditEntry
+
+from .conftest import bearer
+
+ID_NUMBER = "11010519491231002X"
+P_PHONE, Q_PHONE = "13800138000", "13900139000"
+P_ADDRESS = "重庆市渝北区龙溪街道金龙路12号"
+
+
+@pytest.fixture
+def world(client, anon, make_token):
+    """Two stations, a person and a task at each, and a token for every kind of caller."""
+    a = client.post("/api/v1/stations", json={"name": "A", "address": "重庆市渝北区"}).get_json()
+    b = client.post("/api/v1/stations", json={"name": "B", "address": "重庆市南岸区"}).get_json()
+    p = anon.post("/api/v1/volunteers", json={
+        "name": "张伟", "phone": P_PHONE, "id_number": ID_NUMBER, "address": P_ADDRESS, "station_id": a["id"]}).get_json()
+    q = anon.post("/api/v1/volunteers", json={
+        "name": "李娜", "phone": Q_PHONE, "address": "重庆市南岸区", "station_id": b["id"]}).get_json()
+    task = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "辅导", "starts_at": "2026-12-05T09:00",
+                                              "ends_at": "2026-12-05T12:00"}).get_json()
+    tokens = {
+        "none": None,
+        "self": p["token"],
+        "other_volunteer": q["token"],
+        "coordinator": make_token("coordinator", station_ids=[a["id"]]),
+        "other_coordinator": make_token("coordinator", station_ids=[b["id"]]),
+        "admin": make_token("admin"),
+    }
+    return {"a": a, "b": b, "p": p, "q": q, "task": task, "tokens": tokens}
+
+
+ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
+NEW_PERSON = {"name": "王芳", "phone": "13700137000", "address": "重庆市渝北区"}
+NEW_TASK = {"title": "探访", "starts_at": "2026-12-06T09:00", "ends_at": "2026-12-06T11:00"}
+# (method, path template, body, expected status per role in ROLES order)
+ROUTES = [
+    ("get", "/api/v1/volunteers", None, [401, 403, 403, 200, 200, 200]),
+    ("post", "/api/v1/volunteers", {**NEW_PERSON, "station_id": "{a}"}, [201, 403, 403, 201, 403, 201]),
+    ("get", "/api/v1/volunteers/{p}", None, [401, 200, 404, 200, 404, 200]),
+    ("patch", "/api/v1/volunteers/{p}", {"skills": ["手语"]}, [401, 200, 404, 403, 404, 200]),
+    ("delete", "/api/v1/volunteers/{p}", None, [401, 204, 404, 403, 404, 204]),
+    ("get", "/api/v1/stations", None, [200, 200, 200, 200, 200, 200]),
+    ("post", "/api/v1/stations", {"name": "C", "address": "重庆市江北区"}, [401, 403, 403, 403, 403, 201]),
+    ("get", "/api/v1/stations/{a}", None, [200, 200, 200, 200, 200, 200]),
+    ("patch", "/api/v1/stations/{a}", {"name": "A2"}, [401, 403, 403, 200, 403, 200]),
+    ("get", "/api/v1/tasks", None, [401, 200, 200, 200, 200, 200]),
+    ("post", "/api/v1/tasks", {**NEW_TASK, "station_id": "{a}"}, [401, 403, 403, 201, 403, 201]),
+    ("get", "/api/v1/tasks/{task}", None, [401, 200, 200, 200, 404, 200]),
+    ("patch", "/api/v1/tasks/{task}", {"headcount": 2}, [401, 403, 403, 200, 404, 200]),
+    ("get", "/api/v1/audit", None, [401, 403, 403, 403, 403, 200]),
+    ("get", "/api/v1/volunteers/{q}", None, [401, 404, 200, 404, 200, 200]),
+    ("get", "/api/v1/volunteers/424242", None, [401, 404, 404, 404, 404, 404]),
+    ("patch", "/api/v1/tasks/{task}", {"station_id": "{b}"}, [401, 403, 403, 403, 404, 200]),
+]
+CASES = [(route, role, route[3][i]) for route in ROUTES for role_index, role in enumerate(ROLES)
+         for i in [role_index]]
+
+
+def _fill(value, world):
+    """Put the world's ids into a path or body template."""
+    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task")}
+    if isinstance(value, str):
+        return int(value.format(**ids)) if value.startswith("{") and value.endswith("}") else value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, world) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("route,role,expected", CASES,
+                         ids=[f"{r[0].upper()} {r[1]} as {role}" for r, role, _ in CASES])
+def test_authorisation_matrix(world, anon, route, role, expected):
+    method, path, body, _ = route
+    token = world["tokens"][role]
+    kwargs = {"environ_base": bearer(token)} if token else {}
+    if body is not None:
+        kwargs["json"] = _fill(body, world)
+    response = getattr(anon, method)(_fill(path, world), **kwargs)
+    assert response.status_code == expected, response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    # The full ID number is never returned to anyone; contact details only to the person and admins.
+    assert ID_NUMBER not in text
+    if role not in ("self", "admin"):
+        assert P_PHONE not in text and P_ADDRESS not in text
+    if role not in ("other_volunteer", "admin"):
+        assert Q_PHONE not in text
+
+
+def test_matrix_covers_every_route_of_the_api(app):
+    documented = {(m, p) for p, ops in app.test_client().get("/api/v1/openapi.json").get_json()["paths"].items()
+                  for m in ops if m in ("get", "post", "patch", "delete")}
+    tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{a}", "{station_id}")
+               .replace("{task}", "{task_id}").replace("424242", "{volunteer_id}")) for m, p, _, _ in ROUTES}
+    assert documented <= tested, documented - tested
+
+
+def test_masking_for_a_coordinator(world, anon):
+    body = anon.get(f"/api/v1/volunteers/{world['p']['id']}",
+                    environ_base=bearer(world["tokens"]["coordinator"])).get_json()
+    assert body["phone"] == "138****8000"
+    assert body["id_number"] == "1101**********002X"
+    assert body["address"] is None and body["location"] is None
+    assert body["district"] == "渝北区" and body["volunteer_number"].startswith("VM")
+    listed = anon.get("/api/v1/volunteers", environ_base=bearer(world["tokens"]["coordinator"])).get_json()
+    assert [p["id"] for p in listed] == [world["p"]["id"]]
+    assert listed[0]["phone"] == "138****8000"
+
+
+def test_sign_up_token_is_shown_once_and_stored_hashed(world, app, anon):
+    token = world["p"]["token"]
+    assert token.startswith("vm_") and len(token) > 40
+    again = anon.get(f"/api/v1/volunteers/{world['p']['id']}", environ_base=bearer(token)).get_json()
+    assert "token" not in again and again["phone"] == P_PHONE
+    with app.app_context():
+        hashes = db.session.scalars(select(ApiToken.token_hash)).all()
+    assert token not in hashes and all(len(h) == 64 for h in hashes)
+    assert not any(token in h or h in token for h in hashes)
+
+
+def test_revoked_and_bad_tokens_are_401(world, anon, runner):
+    token = world["tokens"]["admin"]
+    assert anon.get("/api/v1/volunteers", environ_base=bearer(token)).status_code == 200
+    with runner.app.app_context():
+        token_id = db.session.scalars(select(ApiToken.id).order_by(ApiToken.id.desc())).first()
+    result = runner.invoke(args=["revoke-token", str(token_id)])
+    assert result.exit_code == 0, result.output
+    assert anon.get("/api/v1/volunteers", environ_base=bearer(token)).status_code == 401
+    for header in ("Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer "):
+        response = anon.get("/api/v1/stations", headers={"Authorization": header})
+        assert response.status_code == 401 and response.get_json()["code"] == 401
+    assert runner.invoke(args=["revoke-token", "9999"]).exit_code != 0
+
+
+def test_create_token_command(runner, anon, station):
+    result = runner.invoke(args=["create-token", "--role", "coordinator", "--station", str(station["id"]), "--name", "李主任"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[0]
+    response = anon.post("/api/v1/tasks", environ_base=bearer(token), json={**NEW_TASK, "station_id": station["id"]})
+    assert response.status_code == 201
+    assert runner.invoke(args=["create-token", "--role", "coordinator"]).exit_code != 0
+    assert runner.invoke(args=["create-token", "--role", "coordinator", "--station", "999"]).exit_code != 0
+    assert runner.invoke(args=["create-token", "--role", "volunteer"]).exit_code != 0
+
+
+def test_audit_log_records_reads_and_changes_of_personal_data(world, anon, client):
+    admin = bearer(world["tokens"]["admin"])
+    pid = world["p"]["id"]
+    anon.get(f"/api/v1/volunteers/{pid}", environ_base=admin)
+    anon.patch(f"/api/v1/volunteers/{pid}", environ_base=bearer(world["tokens"]["self"]), json={"phone": "13600136000"})
+    anon.get(f"/api/v1/volunteers/{pid}", environ_base=bearer(world["tokens"]["coordinator"]))  # masked: no entry
+    entries = anon.get(f"/api/v1/audit?volunteer_id={pid}", environ_base=admin).get_json()
+    summary = [(e["action"], e["actor"].split("#")[0], e["fields"]) for e in entries]
+    assert ("update", "volunteer", ["phone"]) in summary
+    assert ("read", "admin", ["address", "location", "phone"]) in summary
+    assert ("create", "anonymous", ["address", "id_number", "location", "phone"]) in summary
+    assert not any(actor == "coordinator" for _, actor, _ in summary)
+    assert all(e["path"].startswith("/api/v1/volunteers") for e in entries)
+
+
+def test_security_headers(anon):
+    response = anon.get("/api/v1/stations")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Access-Control-Allow-Origin" not in anon.get("/api/v1/stations", headers={"Origin": "https://x.example"}).headers
+
+
+@pytest.fixture
+def limited_app(database_url, _pg_schema):
+    """An app with rate limiting switched on and small limits."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
+                      "SIGNUP_RATE_LIMIT": "3 per hour", "AUTH_FAILURE_RATE_LIMIT": "4 per minute"})
+    with app.app_context():
+        if _pg_schema:
+            from .conftest import _reset_postgres
+            _reset_postgres(app)
+        else:
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_sign_up_is_rate_limited(limited_app):
+    client = limited_app.test_client()
+    codes = [client.post("/api/v1/volunteers", json={"name": f"p{i}", "address": "重庆市渝北区"}).status_code
+             for i in range(5)]
+    assert codes == [201, 201, 201, 429, 429]
+    assert client.post("/api/v1/volunteers", json={}).get_json()["code"] == 429
+
+
+def test_token_failures_are_rate_limited(limited_app):
+    client = limited_app.test_client()
+    codes = [client.get("/api/v1/stations", headers={"Authorization": "Bearer wrong"}).status_code for _ in range(6)]
+    assert codes[:4] == [401] * 4 and codes[4:] == [429, 429]

@@ -198,3 +198,15 @@ def test_token_failures_are_rate_limited(limited_app):
     client = limited_app.test_client()
     codes = [client.get("/api/v1/stations", headers={"Authorization": "Bearer wrong"}).status_code for _ in range(6)]
     assert codes[:4] == [401] * 4 and codes[4:] == [429, 429]
+
+
+def test_logs_never_carry_full_id_numbers(anon, client, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    anon.post("/api/v1/volunteers", json={"name": "赵六", "id_number": ID_NUMBER, "address": "重庆市渝北区"})
+    bad = anon.post("/api/v1/volunteers", json={"name": "赵七", "id_number": ID_NUMBER[:-1] + "1", "address": "重庆市渝北区"})
+    assert bad.status_code == 422
+    assert ID_NUMBER[:-1] + "1" not in bad.get_data(as_text=True)  # the error names the field, not the value
+    client.get("/api/v1/volunteers")
+    assert ID_NUMBER not in caplog.text and ID_NUMBER[:-1] + "1" not in caplog.text

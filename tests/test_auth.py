@@ -210,3 +210,47 @@ def test_logs_never_carry_full_id_numbers(anon, client, caplog):
     assert ID_NUMBER[:-1] + "1" not in bad.get_data(as_text=True)  # the error names the field, not the value
     client.get("/api/v1/volunteers")
     assert ID_NUMBER not in caplog.text and ID_NUMBER[:-1] + "1" not in caplog.text
+
+
+def test_deleted_persons_token_dies_with_them(anon, client):
+    signed = anon.post("/api/v1/volunteers", json={"name": "甲", "phone": "13800138000", "address": "重庆市渝北区"}).get_json()
+    token = bearer(signed["token"])
+    assert anon.delete(f"/api/v1/volunteers/{signed['id']}", environ_base=token).status_code == 204
+    reborn = client.post("/api/v1/volunteers", json={"name": "乙", "phone": "13900139000", "address": "重庆市南岸区"}).get_json()
+    response = anon.get(f"/api/v1/volunteers/{reborn['id']}", environ_base=token)
+    assert response.status_code == 401
+    assert "13900139000" not in response.get_data(as_text=True)
+
+
+def test_a_failed_request_changes_nothing_and_audits_what_changed(world, anon):
+    admin, own = bearer(world["tokens"]["admin"]), bearer(world["tokens"]["self"])
+    pid = world["p"]["id"]
+    import json
+
+    for junk in ("\udc00", "a\u0000b"):  # a lone surrogate; NUL, which PostgreSQL cannot store
+        bad = anon.patch(f"/api/v1/volunteers/{pid}", environ_base=own, content_type="application/json",
+                         data=json.dumps({"phone": "13700137000", "skills": [junk]}))
+        assert bad.status_code == 422
+    assert anon.get(f"/api/v1/volunteers/{pid}", environ_base=own).get_json()["phone"] == P_PHONE
+    assert anon.get("/api/v1/volunteers", environ_base=admin).status_code == 200
+    assert anon.post("/api/v1/stations", environ_base=admin, content_type="application/json",
+                     data=json.dumps({"name": "\ud800", "address": "重庆市渝北区"})).status_code == 422
+    anon.patch(f"/api/v1/volunteers/{pid}", environ_base=own, json={"address": "重庆市江北区"})
+    updates = anon.get(f"/api/v1/audit?volunteer_id={pid}&action=update", environ_base=admin).get_json()
+    assert [e["fields"] for e in updates] == [["address", "location"]]
+
+
+def test_conflicts_do_not_reveal_who(world, anon):
+    response = anon.post("/api/v1/volunteers", json={"name": "丙", "phone": P_PHONE, "address": "重庆市渝北区"})
+    assert response.status_code == 409
+    assert str(world["p"]["id"]) not in response.get_json()["message"]
+
+
+def test_sign_up_cannot_claim_core_tier(anon):
+    response = anon.post("/api/v1/volunteers", json={"name": "丁", "tier": "core", "address": "重庆市渝北区"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("query", ["volunteer_id=99999999999999999999", "token_id=-99999999999999999999", "action=peek"])
+def test_audit_query_is_validated(client, query):
+    assert client.get(f"/api/v1/audit?{query}").status_code == 422

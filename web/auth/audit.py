@@ -6,12 +6,21 @@ from ..models import AuditEntry
 
 
 def record(action, volunteer_id, fields):
-    """Note that the current caller read or changed these fields of this person."""
+    """Note that the current caller was shown these fields of this person."""
     g.setdefault("audit", []).append((action, volunteer_id, sorted(fields)))
 
 
+def log_change(action, volunteer_id, fields):
+    """Add an audit entry for a change to the current transaction, so it commits with the change."""
+    from .principal import current_principal
+
+    principal = current_principal()
+    db.session.add(AuditEntry(token_id=principal.token_id, actor=principal.label, action=action,
+                              volunteer_id=volunteer_id, fields=sorted(fields), path=request.path[:300]))
+
+
 def flush(response):
-    """after_request: store this request's audit entries when it succeeded."""
+    """after_request: store the personal data this request showed (reads), when it succeeded."""
     entries = g.pop("audit", None)
     if not entries or response.status_code >= 400:
         return response

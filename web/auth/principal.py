@@ -63,7 +63,7 @@ def load_principal():
     if scheme.lower() != "bearer" or not token.strip():
         abort(401, message="use `Authorization: Bearer <token>`")
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or (row.role == "volunteer" and row.volunteer_id is None):
         abort(401, message="invalid or revoked token")
     g.principal = Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id)
 

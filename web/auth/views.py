@@ -1,7 +1,7 @@
 """HTTP routes for the audit log (admins only)."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..common.pagination import SQLPage
@@ -28,9 +28,9 @@ class AuditEntrySchema(BaseSchema):
 class AuditQuerySchema(BaseSchema):
     """Filters for the audit log."""
 
-    volunteer_id = fields.Integer()
-    token_id = fields.Integer()
-    action = fields.String()
+    volunteer_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    token_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    action = fields.String(validate=validate.OneOf(["read", "create", "update", "delete"]))
 
 
 @blp.route("")

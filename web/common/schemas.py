@@ -1,6 +1,7 @@
 """Schema building blocks: NFKC-clean strings, places, local times, weekly slots."""
 import datetime as dt
 import functools
+import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ from matcher.gazetteer import Gazetteer, PlaceNotFound
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Lone surrogates are not text, and PostgreSQL cannot store NUL: refuse both.
+_SURROGATE = re.compile("[\ud800-\udfff\x00]")
 _START = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
 _END = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
 # Service times outside this range are typing mistakes, and old dates get odd local-mean-time offsets.
@@ -22,6 +25,8 @@ LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
 def clean_text(value):
     """NFKC-normalise and trim every string inside a JSON value (full-width digits are common)."""
     if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise ValidationError("text contains NUL or lone surrogate characters (not valid text)")
         return unicodedata.normalize("NFKC", value).strip()
     if isinstance(value, list):
         return [clean_text(v) for v in value]

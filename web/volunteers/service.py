@@ -1,11 +1,11 @@
 """Writes of people: one path for the API and for imports."""
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..auth import audit
 from ..auth.principal import issue_token as new_token
 from ..errors import Conflict
 from ..extensions import db
-from ..models import Station, Volunteer
+from ..models import ApiToken, Station, Volunteer
 
 UNIQUE_FIELDS = ("external_id", "id_number", "phone")
 PERSONAL_FIELDS = ("phone", "id_number", "address", "lat", "lon")
@@ -42,7 +42,7 @@ def check_unique(data, exclude_id=None):
             stmt = stmt.where(Volunteer.id != exclude_id)
         other = db.session.scalar(stmt.limit(1))
         if other is not None:
-            raise Conflict(field, f"another person (id {other}) already has this {field}")
+            raise Conflict(field, f"another person already has this {field}")
 
 
 def create_volunteer(data, issue_token=False):
@@ -57,8 +57,8 @@ def create_volunteer(data, issue_token=False):
     db.session.flush()
     number_people([volunteer])
     token = new_token("volunteer", volunteer_id=volunteer.id, name="sign-up")[1] if issue_token else None
+    audit.log_change("create", volunteer.id, _personal(data))
     db.session.commit()
-    audit.record("create", volunteer.id, _personal(data))
     if token:
         volunteer.token = token
     return volunteer
@@ -70,14 +70,16 @@ def update_volunteer(volunteer, data):
     check_unique(data, exclude_id=volunteer.id)
     for key, value in data.items():
         setattr(volunteer, key, value)
-    db.session.commit()
     if _personal(data):
-        audit.record("update", volunteer.id, _personal(data))
+        audit.log_change("update", volunteer.id, _personal(data))
+    db.session.commit()
     return volunteer
 
 
 def delete_volunteer(volunteer):
     """Remove a person, their tokens and their personal data."""
-    audit.record("delete", volunteer.id, [])
+    audit.log_change("delete", volunteer.id, [])
+    # Explicitly, not only by ON DELETE CASCADE: a token must never outlive its person.
+    db.session.execute(delete(ApiToken).where(ApiToken.volunteer_id == volunteer.id))
     db.session.delete(volunteer)
     db.session.commit()

@@ -46,6 +46,8 @@ class Volunteers(MethodView):
         principal = current_principal()
         if principal.role == "volunteer":
             abort(403, message="you are already registered")
+        if principal.role is None and "tier" in data and data["tier"] != "regular":
+            abort(403, message="only a station may set `tier`")
         if principal.role == "coordinator" and data.get("station_id") is not None:
             policy.require_station(principal, data["station_id"])
         return service.create_volunteer(data, issue_token=principal.role is None)

@@ -80,7 +80,9 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
 
     parts = []
     for s, seg in enumerate(index.segments_):
-        rows, dist = seg.within(request.lat, request.lon, radius)
+        # Nobody travels farther than the widest radius in the segment: search no farther.
+        reach = min(radius, float(seg.radius_km.max())) if len(seg.ids) else 0.0
+        rows, dist = seg.within(request.lat, request.lon, reach)
         keep = seg.alive[rows] & seg.active[rows] & (dist <= seg.radius_km[rows])
         if role is not None:
             keep &= seg.role[rows] == role

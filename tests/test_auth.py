@@ -57,6 +57,8 @@ ROUTES = [
     ("get", "/api/v1/volunteers/{q}", None, [401, 404, 200, 404, 200, 200]),
     ("get", "/api/v1/volunteers/424242", None, [401, 404, 404, 404, 404, 404]),
     ("patch", "/api/v1/tasks/{task}", {"station_id": "{b}"}, [401, 403, 403, 403, 404, 200]),
+    ("get", "/api/v1/tasks/{task}/matches", None, [401, 403, 403, 200, 404, 200]),
+    ("post", "/api/v1/matches", {**NEW_TASK, "station_id": "{a}", "partial": True}, [401, 403, 403, 200, 403, 200]),
 ]
 CASES = [(route, role, route[3][i]) for route in ROUTES for role_index, role in enumerate(ROLES)
          for i in [role_index]]

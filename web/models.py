@@ -1,5 +1,5 @@
 """Database models: people, stations and service tasks."""
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Boolean
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -67,6 +67,27 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     station = relationship(Station)
+    # Set from the people version counter on every write; the matcher reads changes since its last look.
+    change_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, index=True)
+
+
+class PeopleVersion(db.Model):
+    """One row: a counter bumped by every transaction that changes people (the matcher's change marker)."""
+
+    __tablename__ = "people_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class VolunteerTombstone(db.Model):
+    """A deleted person, so other processes drop them from their in-memory index."""
+
+    __tablename__ = "volunteer_tombstone"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
 
 
 class Task(PlacedMixin, TimestampMixin, db.Model):

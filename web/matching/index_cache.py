@@ -1,0 +1,61 @@
+"""One in-memory candidate index per app process, kept in step with the database.
+
+Before each match the process reads the people version (one indexed row). If it moved, only
+the people changed since are re-read and upserted, and tombstoned ones removed; a process
+that has never built its index reads everyone once. So nobody changed a moment ago, in any
+worker, is missed, and 100,000 rows are not re-read per request.
+"""
+import threading
+
+from flask import current_app
+from sqlalchemy import select
+
+from matcher.index import CandidateIndex
+from matcher.types import Person
+
+from ..extensions import db
+from ..models import Volunteer, VolunteerTombstone
+from .versioning import current_version
+
+_COLUMNS = (Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Volunteer.role, Volunteer.max_distance_km,
+            Volunteer.skills, Volunteer.availability, Volunteer.active, Volunteer.tier, Volunteer.district)
+
+
+def _person(row):
+    """A database row -> the matcher's plain Person."""
+    return Person(
+        id=row.id, name=row.name, lat=row.lat, lon=row.lon, role=row.role, max_distance_km=row.max_distance_km,
+        skills=tuple(row.skills or ()), availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability or ()),
+        active=row.active, tier=row.tier, district=row.district,
+    )
+
+
+class IndexCache:
+    """The process's index and the people version it reflects."""
+
+    def __init__(self):
+        self.index = None
+        self.version = -1
+        self.lock = threading.Lock()
+
+    def fresh_index(self):
+        """The index, brought up to the database's current people version first."""
+        version = current_version(db.session)
+        if version == self.version and self.index is not None:
+            return self.index
+        with self.lock:
+            if self.index is None:
+                rows = db.session.execute(select(*_COLUMNS)).all()
+                self.index = CandidateIndex().fit(_person(r) for r in rows)
+            elif version != self.version:
+                gone = db.session.scalars(select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
+                self.index.remove(gone)
+                rows = db.session.execute(select(*_COLUMNS).where(Volunteer.change_version > self.version)).all()
+                self.index.upsert(_person(r) for r in rows)
+            self.version = max(self.version, version)
+        return self.index
+
+
+def index_cache():
+    """This app's cache (one per app object, shared by its threads)."""
+    return current_app.extensions.setdefault("volmatch_index", IndexCache())

@@ -1,0 +1,70 @@
+"""Schemas of the match routes."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StrictBoolean, StringList
+from ..tasks.schemas import TASK_ROLES
+
+
+class MatchOptionsSchema(BaseSchema):
+    """How many results, how far, how the factors weigh, whether partly free people count."""
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 200))
+    max_distance_km = fields.Float(validate=validate.Range(0, 500, min_inclusive=False),
+                                   metadata={"description": "cap on everyone's travel radius"})
+    w_skill = fields.Float(validate=validate.Range(0, 100))
+    w_distance = fields.Float(validate=validate.Range(0, 100))
+    w_availability = fields.Float(validate=validate.Range(0, 100))
+    partial = fields.Boolean(load_default=False, metadata={"description": "admit people free for part of the window"})
+
+    @validates_schema
+    def _some_weight(self, data, **kwargs):
+        given = [data[k] for k in ("w_skill", "w_distance", "w_availability") if k in data]
+        if len(given) == 3 and sum(given) == 0:
+            raise ValidationError("the weights cannot all be 0", field_name="w_skill")
+
+
+class MatchTaskSchema(PlacedSchema):
+    """An unsaved task to match, with the match options in the same body."""
+
+    place_required = False  # a station_id alone places it
+
+    station_id = Id(allow_none=True)
+    title = fields.String(validate=validate.Length(max=200))
+    skills = StringList(load_default=list)
+    required_skills = StringList(load_default=list)
+    role = fields.String(load_default="any", validate=validate.OneOf(TASK_ROLES))
+    location = fields.Nested(LocationSchema)
+    starts_at = LocalDateTime(required=True)
+    ends_at = LocalDateTime(required=True)
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 200))
+    max_distance_km = fields.Float(validate=validate.Range(0, 500, min_inclusive=False))
+    w_skill = fields.Float(validate=validate.Range(0, 100))
+    w_distance = fields.Float(validate=validate.Range(0, 100))
+    w_availability = fields.Float(validate=validate.Range(0, 100))
+    partial = StrictBoolean(load_default=False)
+
+    @validates_schema
+    def _checks(self, data, **kwargs):
+        if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("must be after starts_at", field_name="ends_at")
+        MatchOptionsSchema._some_weight(self, data)
+
+
+class MatchResultSchema(BaseSchema):
+    """One candidate: no contact details, only what ranking needs."""
+
+    volunteer_id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    district = fields.String(allow_none=True)
+    score = fields.Float()
+    distance_km = fields.Float()
+    components = fields.Dict(keys=fields.String(), values=fields.Float())
+    reasons = fields.List(fields.String())
+
+
+class MatchResponseSchema(BaseSchema):
+    """Ranked candidates for a task (stored, or `task_id` null for an unsaved one)."""
+
+    task_id = fields.Integer(allow_none=True)
+    results = fields.List(fields.Nested(MatchResultSchema))

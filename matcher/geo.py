@@ -15,7 +15,8 @@ def to_radians(lat: NDArray[np.float64] | float, lon: NDArray[np.float64] | floa
 
 def haversine_km(lat1: float, lon1: float, lat2: NDArray[np.float64], lon2: NDArray[np.float64]) -> NDArray[np.float64]:
     """Great-circle distance in km from one point to many (arrays of degrees)."""
-    p1, l1, p2, l2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    p1, l1 = np.radians(lat1), np.radians(lon1)
+    p2, l2 = np.radians(lat2), np.radians(lon2)
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 

@@ -52,7 +52,47 @@ def revoke_token_command(token_id):
     click.echo(f"token {token_id} revoked")
 
 
+@click.command("import-volunteers")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="JSON file {header: field} overriding the header names.")
+@click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="CSV file for rejected rows (UTF-8 with BOM).")
+@click.option("--station", "station_id", type=int, help="Home station for rows that name none.")
+@click.option("--encoding", help="CSV encoding (default: detect UTF-8, UTF-8 with BOM, or GBK/GB18030).")
+@click.option("--sheet", help="Excel sheet name (default: the first).")
+@with_appcontext
+def import_volunteers_command(path, mapping, dry_run, report_path, station_id, encoding, sheet):
+    """Import volunteers from CSV, Excel .xlsx or JSON Lines. Exit 0: all accepted, 1: some rejected, 2: unreadable."""
+    import json
+    import sys
+
+    from .imports.reader import TableError
+    from .imports.service import import_volunteers
+
+    try:
+        fields = None
+        if mapping:
+            with open(mapping, encoding="utf-8-sig") as handle:
+                fields = json.load(handle)
+        if fields is not None and not (isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())):
+            raise ValueError("must be a JSON object {\"header\": \"field\"}")
+    except (OSError, ValueError) as exc:
+        click.echo(f"error: --mapping {mapping}: {exc}", err=True)
+        sys.exit(2)
+    try:
+        summary = import_volunteers(path, mapping=fields, dry_run=dry_run, report_path=report_path,
+                                    station_id=station_id, encoding=encoding, sheet=sheet)
+    except TableError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    for line in summary.lines():
+        click.echo(line)
+    if summary.rejected and report_path:
+        click.echo(f"  rejected rows are listed in {report_path}")
+    sys.exit(summary.exit_status)
+
+
 def register(app):
     """Attach every command to the app's CLI."""
-    for command in (seed_demo_command, create_token_command, revoke_token_command):
+    for command in (seed_demo_command, create_token_command, revoke_token_command, import_volunteers_command):
         app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Bulk import of existing volunteer databases (CSV, Excel, JSON Lines)."""

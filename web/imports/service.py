@@ -1,0 +1,394 @@
+"""Import a volunteer table: clean, validate like the API, de-duplicate, write in batches, report.
+
+One row at a time from a stream (memory does not grow with the file). Each row is validated by
+the API's own VolunteerSchema; a row that names a person already known (same external_id, else
+ID number, else phone; in the database or earlier in the file) updates that person. Rows are
+written in batches, one transaction each, so an interrupted import leaves whole batches and a
+rerun finishes the job: a row whose data is already stored counts as unchanged.
+"""
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from marshmallow import ValidationError
+from sqlalchemy import bindparam, insert, select, update
+from tqdm import tqdm
+
+from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
+from ..extensions import db
+from ..matching.versioning import _next_version
+from ..models import AuditEntry, Station, Volunteer
+from ..types import utcnow
+from ..volunteers.schemas import VolunteerSchema
+from .cells import clean, parse_availability, phone_text, split_list
+from .headers import map_headers
+from .reader import TableError, open_table
+
+BATCH_ROWS = 2000
+PEOPLE = Volunteer.__table__  # Core statements: batches bypass the ORM's per-object work
+KEY_FIELDS = ("external_id", "id_number", "phone")
+ROLE_WORDS = {"志愿者": "volunteer", "volunteer": "volunteer", "社工": "social_worker", "社会工作者": "social_worker",
+              "社工师": "social_worker", "social worker": "social_worker", "social_worker": "social_worker"}
+TIER_WORDS = {"骨干": "core", "核心": "core", "core": "core", "是": "core", "yes": "core", "y": "core", "1": "core",
+              "普通": "regular", "regular": "regular", "否": "regular", "no": "regular", "n": "regular", "0": "regular"}
+STORED = ("external_id", "name", "role", "phone", "id_number", "skills", "certificates", "languages", "address",
+          "district", "lat", "lon", "max_distance_km", "availability", "max_hours_per_week", "station_id", "tier", "active")
+
+
+@dataclass
+class Summary:
+    """What an import did."""
+
+    path: str
+    dry_run: bool = False
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    unknown_columns: list = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def rows_per_second(self):
+        return self.read / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def exit_status(self):
+        """0 when every row was accepted, 1 when some were rejected."""
+        return 1 if self.rejected else 0
+
+    def lines(self):
+        """The human summary printed at the end."""
+        verb = "would be " if self.dry_run else ""
+        return [
+            f"{self.path}: read {self.read} rows in {self.elapsed:.1f} s ({self.rows_per_second:,.0f} rows/s)"
+            + (" — dry run, nothing written" if self.dry_run else ""),
+            f"  created {verb}{self.created}, updated {verb}{self.updated}, unchanged {self.unchanged}, rejected {self.rejected}",
+            "  unknown columns (not imported): " + (", ".join(self.unknown_columns) if self.unknown_columns else "none"),
+        ]
+
+
+class Report:
+    """Rejected fields, one line each: row, column, value, reason (CSV in UTF-8 with BOM, for Excel)."""
+
+    def __init__(self, path):
+        self.handle = open(path, "w", encoding="utf-8-sig", newline="") if path else None
+        self.writer = csv.writer(self.handle) if self.handle else None
+        if self.writer:
+            self.writer.writerow(["row", "column", "value", "reason"])
+
+    def reject(self, row, column, value, reason):
+        """Write one problem; ID numbers are masked, even in the report."""
+        if self.writer:
+            if column and "身份证" in column or column == "id_number":
+                value = mask_id_number(value) if value and len(value) > 8 else value
+            self.writer.writerow([row, column, "" if value is None else value, reason])
+
+    def close(self):
+        if self.handle:
+            self.handle.close()
+
+
+_ABSENT = bytes(8)
+
+
+def _fingerprint(data, fields):
+    """8 bytes of hash per field (zeros where `data` lacks it): tells 'unchanged' without keeping rows."""
+    return b"".join(
+        hashlib.blake2b(json.dumps(data[f], ensure_ascii=False, sort_keys=True, default=str).encode(), digest_size=8).digest()
+        if f in data else _ABSENT
+        for f in fields
+    )
+
+
+def _same(stored, incoming):
+    """Whether every field the incoming row sets already has that value."""
+    return all(incoming[i:i + 8] in (_ABSENT, stored[i:i + 8]) for i in range(0, len(incoming), 8))
+
+
+def _merge(stored, incoming):
+    """The stored fingerprint after writing the incoming fields."""
+    return b"".join(incoming[i:i + 8] if incoming[i:i + 8] != _ABSENT else stored[i:i + 8]
+                    for i in range(0, len(incoming), 8))
+
+
+class _Importer:
+    """The state of one import run."""
+
+    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id):
+        self.path, self.columns, self.headers = path, columns, headers
+        self.dry_run, self.report, self.default_station = dry_run, report, station_id
+        self.schema, self.patch_schema = VolunteerSchema(), VolunteerSchema(partial=True)
+        self.fields = self._written_fields(mapping_fields)
+        self.stations = {}
+        for sid, name in db.session.execute(select(Station.id, Station.name)):
+            self.stations[str(sid)] = self.stations[name] = sid
+        self.keys = {f: {} for f in KEY_FIELDS}  # value -> person id (or a pending row tag)
+        self.owned = {f: {} for f in KEY_FIELDS[:2]}  # person id -> stored external_id / id_number
+        self.prints = {}  # person id -> fingerprint of the imported fields
+        self.file_rows = {f: {} for f in KEY_FIELDS}  # value -> (row number, fingerprint) seen in this file
+        self._load_existing()
+        self.creates, self.updates, self.audit = [], [], []
+        self.next_tag = -1
+
+    def _written_fields(self, mapped):
+        """Stored fields this file can change: its mapped columns, and the place they imply."""
+        written = set(mapped) - {"station", "lat", "lon"}
+        if "station" in mapped or self.default_station is not None:
+            written.add("station_id")
+        if {"lat", "lon", "address"} & set(mapped):
+            written |= {"lat", "lon", "district"}
+        return sorted(f for f in written if f in STORED)
+
+    def _load_existing(self):
+        """Key maps and fingerprints of everyone stored (a few bytes per person)."""
+        cols = [getattr(Volunteer, f) for f in ("id", *KEY_FIELDS, *self.fields)]
+        for row in db.session.execute(select(*cols)).mappings():
+            for f in KEY_FIELDS:
+                if row[f] is not None:
+                    self.keys[f][row[f]] = row["id"]
+                    if f in self.owned:
+                        self.owned[f][row["id"]] = row[f]
+            self.prints[row["id"]] = _fingerprint(row, self.fields)
+
+    def column(self, name):
+        """The source header of a field, for the report."""
+        for i, f in self.columns.items():
+            if f == name:
+                return self.headers[i]
+        return name
+
+    def row(self, number, values):
+        """Handle one source row; return 'created', 'updated', 'unchanged' or 'rejected'."""
+        raw = {f: clean(values[i]) if i < len(values) else None for i, f in self.columns.items()}
+        problems = []
+        body = self._body(raw, problems)
+        match = None
+        for rank, f in enumerate(KEY_FIELDS):
+            if body.get(f):
+                match = self.keys[f].get(body[f])
+                if match is not None:
+                    # Matched by a weaker key, but a stronger one differs: two people, not one.
+                    for stronger in KEY_FIELDS[:rank]:
+                        stored = self.owned[stronger].get(match)
+                        if body.get(stronger) and stored and stored != body[stronger]:
+                            problems.append((self.column(f), raw.get(f),
+                                             f"this {f} belongs to a stored person with another {stronger}"))
+                    break
+        if not problems:
+            try:
+                data = (self.patch_schema if match is not None else self.schema).load(body)
+            except ValidationError as exc:
+                for name, messages in exc.normalized_messages().items():
+                    problems.append((self._source(name), raw.get(name) if name in raw else body.get(name), _text(messages)))
+        if not problems:
+            for f in KEY_FIELDS:  # a key that belongs to someone else is a conflict, not a merge
+                owner = self.keys[f].get(data.get(f)) if data.get(f) else None
+                if owner is not None and owner != match:
+                    problems.append((self.column(f), raw.get(f), f"{f} already belongs to another person"))
+        if problems:
+            for column, value, reason in problems:
+                self.report.reject(number, column, value, reason)
+            return "rejected"
+        if self.default_station is not None and "station_id" not in data:
+            data["station_id"] = self.default_station
+        stored = {f: data[f] for f in self.fields if f in data}
+        fingerprint = _fingerprint(stored, self.fields)
+        seen = self._seen_in_file(data)
+        if seen is not None:
+            first_row, first_print = seen
+            if first_print == fingerprint:
+                return "unchanged"
+            self.report.reject(number, "", "", f"same person as row {first_row} but with different data")
+            return "rejected"
+        self._remember(number, data, fingerprint)
+        if match is not None:
+            if _same(self.prints[match], fingerprint):
+                return "unchanged"
+            self.prints[match] = _merge(self.prints[match], fingerprint)
+            self.updates.append((match, stored))
+            for f in self.owned:
+                if data.get(f):
+                    self.owned[f][match] = data[f]
+            return "updated"
+        tag = self.next_tag
+        self.next_tag -= 1
+        for f in KEY_FIELDS:
+            if data.get(f):
+                self.keys[f][data[f]] = tag
+        self.creates.append(data)
+        return "created"
+
+    def _seen_in_file(self, data):
+        for f in KEY_FIELDS:
+            if data.get(f) and data[f] in self.file_rows[f]:
+                return self.file_rows[f][data[f]]
+        return None
+
+    def _remember(self, number, data, fingerprint):
+        for f in KEY_FIELDS:
+            if data.get(f):
+                self.file_rows[f][data[f]] = (number, fingerprint)
+
+    def _source(self, name):
+        return self.column("lat") + "/" + self.column("lon") if name == "location" and "lat" in self.columns.values() else self.column(name)
+
+    def _body(self, raw, problems):
+        """Turn cleaned cells into an API body, noting cells that cannot be read."""
+        body = {}
+        for f in ("name", "external_id", "address", "id_number"):
+            if raw.get(f) is not None:
+                body[f] = raw[f]
+        for f in ("skills", "certificates", "languages"):
+            if f in raw:
+                body[f] = split_list(raw[f])
+        if raw.get("phone"):
+            try:
+                body["phone"] = normalize_phone(phone_text(raw["phone"]))
+            except ValueError as exc:
+                problems.append((self.column("phone"), raw["phone"], str(exc)))
+        if body.get("id_number"):
+            try:
+                body["id_number"] = normalize_id_number(body["id_number"])
+            except ValueError as exc:
+                problems.append((self.column("id_number"), body.pop("id_number"), str(exc)))
+        if raw.get("availability"):
+            try:
+                body["availability"] = parse_availability(raw["availability"])
+            except ValueError as exc:
+                problems.append((self.column("availability"), raw["availability"], str(exc)))
+        if raw.get("lat") or raw.get("lon"):
+            try:
+                body["location"] = {"lat": float(raw["lat"]), "lon": float(raw["lon"])}
+            except (TypeError, ValueError):
+                problems.append((self._source("location"), f"{raw.get('lat')}, {raw.get('lon')}", "not a latitude/longitude pair"))
+        for f, words in (("role", ROLE_WORDS), ("tier", TIER_WORDS)):
+            if raw.get(f):
+                value = words.get(raw[f].casefold())
+                if value is None:
+                    problems.append((self.column(f), raw[f], f"not one of: {', '.join(sorted(set(words)))}"))
+                else:
+                    body[f] = value
+        for f in ("max_distance_km", "max_hours_per_week"):
+            if raw.get(f):
+                number = raw[f].casefold().replace("km", "").replace("公里", "").replace("千米", "").replace("小时", "").strip()
+                try:
+                    body[f] = float(number)
+                except ValueError:
+                    problems.append((self.column(f), raw[f], "not a number"))
+        if raw.get("station"):
+            sid = self.stations.get(raw["station"])
+            if sid is None:
+                problems.append((self.column("station"), raw["station"], "no station with this id or name"))
+            else:
+                body["station_id"] = sid
+        return body
+
+    def flush(self):
+        """Write the pending batch in one transaction (nothing in a dry run)."""
+        creates, updates = self.creates, self.updates
+        self.creates, self.updates = [], []
+        if self.dry_run or not (creates or updates):
+            return
+        now = utcnow()
+        version = _next_version(db.session)
+        audit = []
+        if creates:
+            blank = {f: None for f in STORED} | _defaults()  # executemany wants the same keys in every row
+            rows = [blank | {f: c[f] for f in STORED if f in c} | {"created_at": now, "updated_at": now,
+                                                                   "change_version": version} for c in creates]
+            ids = db.session.execute(insert(PEOPLE).returning(PEOPLE.c.id, sort_by_parameter_order=True), rows).scalars().all()
+            db.session.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("vid")).values(
+                volunteer_number=bindparam("number")), [{"vid": i, "number": f"VM{i:08d}"} for i in ids])
+            for i, c in zip(ids, creates):
+                for f in KEY_FIELDS:
+                    if c.get(f):
+                        self.keys[f][c[f]] = i
+                        if f in self.owned:
+                            self.owned[f][i] = c[f]
+                audit.append(_audit(i, "create", c, self.path))
+        groups = {}
+        for vid, stored in updates:
+            groups.setdefault(tuple(sorted(stored)), []).append({"vid": vid, **stored})
+        for keys, rows in groups.items():
+            values = {k: bindparam(k) for k in keys} | {"updated_at": now, "change_version": version}
+            db.session.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("vid")).values(**values), rows)
+        audit += [_audit(vid, "update", stored, self.path) for vid, stored in updates]
+        personal = [a for a in audit if a["fields"]]
+        if personal:
+            db.session.execute(insert(AuditEntry.__table__), personal)
+        db.session.commit()
+
+
+def _defaults():
+    """Column defaults a Core insert does not apply by itself."""
+    return {"skills": [], "certificates": [], "languages": [], "availability": [], "role": "volunteer",
+            "tier": "regular", "active": True, "max_distance_km": 10.0}
+
+
+def _audit(vid, action, data, path):
+    names = {"lat": "location", "lon": "location"}
+    fields = sorted({names.get(f, f) for f in ("phone", "id_number", "address", "lat", "lon") if f in data})
+    return {"at": utcnow(), "token_id": None, "actor": "import", "action": action, "volunteer_id": vid,
+            "fields": fields, "path": os.path.basename(path)[:300]}
+
+
+def _text(messages):
+    """Marshmallow messages (list or nested dict) as one line."""
+    if isinstance(messages, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in messages.items())
+    if isinstance(messages, list):
+        return "; ".join(_text(m) for m in messages)
+    return str(messages)
+
+
+def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, station_id=None, encoding=None,
+                      sheet=None, progress=None):
+    """Import a table file; return its Summary. Raises TableError when the file cannot be read at all."""
+    started = time.perf_counter()
+    if station_id is not None and db.session.get(Station, station_id) is None:
+        raise TableError(f"--station {station_id}: no such station")
+    kind, _, headers, rows, close = open_table(path, encoding=encoding, sheet=sheet,
+                                               is_header=lambda cells: "name" in map_headers(cells, mapping)[0].values())
+    try:
+        return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started)
+    finally:
+        close()
+
+
+def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started):
+    """The import proper, over an opened table."""
+    columns, unknown = map_headers(headers, mapping)
+    if "name" not in columns.values():
+        raise TableError(f"{path}: no name column (looked for 姓名/name; found: {', '.join(map(str, headers)) or 'nothing'})")
+    summary = Summary(path=path, dry_run=dry_run, unknown_columns=unknown)
+    report = Report(report_path)
+    importer = _Importer(path, columns, headers, set(columns.values()), dry_run=dry_run, report=report, station_id=station_id)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        for number, values in tqdm(rows, disable=not show, unit=" rows", desc="importing"):
+            summary.read += 1
+            if isinstance(values, Exception):
+                report.reject(number, "", "", f"unreadable line: {values}")
+                summary.rejected += 1
+                continue
+            if kind == "jsonl" and len(headers) != len(importer.headers):
+                importer.columns, extra = map_headers(headers, mapping)
+                importer.headers = list(headers)
+                summary.unknown_columns = extra
+            outcome = importer.row(number, values)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            if len(importer.creates) + len(importer.updates) >= BATCH_ROWS:
+                importer.flush()
+        importer.flush()
+    finally:
+        report.close()
+        if dry_run:
+            db.session.rollback()
+    summary.elapsed = time.perf_counter() - started
+    return summary

@@ -7,23 +7,22 @@ written in batches, one transaction each, so an interrupted import leaves whole 
 rerun finishes the job: a row whose data is already stored counts as unchanged.
 """
 import csv
-import hashlib
-import json
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from tqdm import tqdm
 
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..extensions import db
 from ..matching.versioning import _next_version
 from ..models import AuditEntry, Station, Volunteer
-from ..types import utcnow
+from ..types import JSONList, UTCDateTime, utcnow
 from ..volunteers.schemas import VolunteerSchema
+from ..volunteers.service import volunteer_number_sql
 from .cells import clean, parse_availability, phone_text, split_list
 from .headers import map_headers
 from .reader import TableError, open_table
@@ -94,27 +93,22 @@ class Report:
             self.handle.close()
 
 
-_ABSENT = bytes(8)
-
-
 def _fingerprint(data, fields):
-    """8 bytes of hash per field (zeros where `data` lacks it): tells 'unchanged' without keeping rows."""
-    return b"".join(
-        hashlib.blake2b(json.dumps(data[f], ensure_ascii=False, sort_keys=True, default=str).encode(), digest_size=8).digest()
-        if f in data else _ABSENT
-        for f in fields
-    )
+    """One hash per field (None where `data` lacks it): tells 'unchanged' without keeping rows.
+
+    Python's string hash is salted per process, which is fine: both sides are hashed in this run.
+    """
+    return tuple(hash(repr(data[f])) if f in data else None for f in fields)
 
 
 def _same(stored, incoming):
     """Whether every field the incoming row sets already has that value."""
-    return all(incoming[i:i + 8] in (_ABSENT, stored[i:i + 8]) for i in range(0, len(incoming), 8))
+    return all(new is None or new == old for old, new in zip(stored, incoming))
 
 
 def _merge(stored, incoming):
     """The stored fingerprint after writing the incoming fields."""
-    return b"".join(incoming[i:i + 8] if incoming[i:i + 8] != _ABSENT else stored[i:i + 8]
-                    for i in range(0, len(incoming), 8))
+    return tuple(old if new is None else new for old, new in zip(stored, incoming))
 
 
 class _Importer:
@@ -297,32 +291,37 @@ class _Importer:
             return
         now = utcnow()
         version = _next_version(db.session)
-        audit = []
         if creates:
             blank = {f: None for f in STORED} | _defaults()  # executemany wants the same keys in every row
             rows = [blank | {f: c[f] for f in STORED if f in c} | {"created_at": now, "updated_at": now,
                                                                    "change_version": version} for c in creates]
-            ids = db.session.execute(insert(PEOPLE).returning(PEOPLE.c.id, sort_by_parameter_order=True), rows).scalars().all()
-            db.session.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("vid")).values(
-                volunteer_number=bindparam("number")), [{"vid": i, "number": f"VM{i:08d}"} for i in ids])
-            for i, c in zip(ids, creates):
-                for f in KEY_FIELDS:
-                    if c.get(f):
-                        self.keys[f][c[f]] = i
-                        if f in self.owned:
-                            self.owned[f][i] = c[f]
-                audit.append(_audit(i, "create", c, self.path))
+            db.session.execute(insert(PEOPLE), rows)
+            new_rows = (PEOPLE.c.change_version == version) & (PEOPLE.c.created_at == now)
+            db.session.execute(update(PEOPLE).where(new_rows).values(volunteer_number=volunteer_number_sql()))
+            self._audit_new(new_rows, now)
         groups = {}
         for vid, stored in updates:
             groups.setdefault(tuple(sorted(stored)), []).append({"vid": vid, **stored})
         for keys, rows in groups.items():
             values = {k: bindparam(k) for k in keys} | {"updated_at": now, "change_version": version}
             db.session.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("vid")).values(**values), rows)
-        audit += [_audit(vid, "update", stored, self.path) for vid, stored in updates]
+        audit = [_audit(vid, "update", stored, self.path) for vid, stored in updates]
         personal = [a for a in audit if a["fields"]]
         if personal:
             db.session.execute(insert(AuditEntry.__table__), personal)
         db.session.commit()
+
+    def _audit_new(self, new_rows, now):
+        """One audit entry per person this batch created, naming the personal columns the file has."""
+        fields = sorted({"lat": "location", "lon": "location"}.get(f, f)
+                        for f in ("phone", "id_number", "address", "lat", "lon") if f in self.fields)
+        if not fields:
+            return
+        audit = AuditEntry.__table__
+        chosen = select(literal(now, UTCDateTime()), literal("import"), literal("create"), PEOPLE.c.id,
+                        literal(fields, JSONList), literal(os.path.basename(self.path)[:300])).where(new_rows)
+        db.session.execute(insert(audit).from_select(
+            ["at", "actor", "action", "volunteer_id", "fields", "path"], chosen))
 
 
 def _defaults():

@@ -1,5 +1,5 @@
 """Writes of people: one path for the API and for imports."""
-from sqlalchemy import delete, select
+from sqlalchemy import String, delete, func, select
 
 from ..auth import audit
 from ..auth.principal import issue_token as new_token
@@ -15,6 +15,13 @@ def number_people(volunteers):
     """Give flushed people their public volunteer number (VM + 8 digits of the id)."""
     for volunteer in volunteers:
         volunteer.volunteer_number = f"VM{volunteer.id:08d}"
+
+
+def volunteer_number_sql():
+    """SQL for the volunteer number of a row ('VM' + 8 digits of its id), for bulk writes."""
+    if db.engine.dialect.name == "postgresql":
+        return func.concat("VM", func.lpad(func.cast(Volunteer.id, String), 8, "0"))
+    return func.printf("VM%08d", Volunteer.id)
 
 
 def _personal(data):

@@ -208,3 +208,13 @@ def test_interrupted_import_then_rerun_equals_a_clean_run(tmp_path, database_url
     assert "created 0, updated 0, unchanged 30000" in again.stdout
     assert people(app) == after_rerun and len(after_rerun) == 30000
     assert [p[12] for p in after_rerun] == [f"VM{i:08d}" for i in range(1, 30001)]
+
+
+def test_reimport_after_an_api_edit_brings_the_file_back(runner, app, client):
+    assert run(runner, DATA / "people_gbk.csv").exit_code == 0
+    zhang = next(p for p in client.get("/api/v1/volunteers").get_json() if p["external_id"] == "CQ-0001")
+    client.patch(f"/api/v1/volunteers/{zhang['id']}", json={"skills": ["书法"]})
+    result = run(runner, DATA / "people_gbk.csv")
+    assert "created 0, updated 1, unchanged 2, rejected 0" in result.output, result.output
+    assert client.get(f"/api/v1/volunteers/{zhang['id']}").get_json()["skills"] == ["心理疏导", "法律咨询"]
+    assert "created 0, updated 0, unchanged 3" in run(runner, DATA / "people_gbk.csv").output

@@ -69,6 +69,9 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
     station = relationship(Station)
     # Set from the people version counter on every write; the matcher reads changes since its last look.
     change_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, index=True)
+    # Hash of the import row this person was last written from; any other write clears it, so a
+    # re-import of an unchanged row is recognised without validating it again.
+    source_hash: Mapped[str | None] = mapped_column(String(32))
 
 
 class PeopleVersion(db.Model):

@@ -7,6 +7,7 @@ written in batches, one transaction each, so an interrupted import leaves whole 
 rerun finishes the job: a row whose data is already stored counts as unchanged.
 """
 import csv
+import hashlib
 import os
 import sys
 import time
@@ -34,7 +35,7 @@ ROLE_WORDS = {"志愿者": "volunteer", "volunteer": "volunteer", "社工": "soc
               "社工师": "social_worker", "social worker": "social_worker", "social_worker": "social_worker"}
 TIER_WORDS = {"骨干": "core", "核心": "core", "core": "core", "是": "core", "yes": "core", "y": "core", "1": "core",
               "普通": "regular", "regular": "regular", "否": "regular", "no": "regular", "n": "regular", "0": "regular"}
-STORED = ("external_id", "name", "role", "phone", "id_number", "skills", "certificates", "languages", "address",
+STORED = ("source_hash", "external_id", "name", "role", "phone", "id_number", "skills", "certificates", "languages", "address",
           "district", "lat", "lon", "max_distance_km", "availability", "max_hours_per_week", "station_id", "tier", "active")
 
 
@@ -124,6 +125,9 @@ class _Importer:
             self.stations[str(sid)] = self.stations[name] = sid
         self.keys = {f: {} for f in KEY_FIELDS}  # value -> person id (or a pending row tag)
         self.owned = {f: {} for f in KEY_FIELDS[:2]}  # person id -> stored external_id / id_number
+        self.phones = {}  # person id -> stored phone
+        self.sources = {}  # source row hash -> person id, for rows already imported as they are
+        self.signature = repr((sorted(columns.items()), station_id)).encode()
         self.prints = {}  # person id -> fingerprint of the imported fields
         self.file_rows = {f: {} for f in KEY_FIELDS}  # value -> (row number, fingerprint) seen in this file
         self._load_existing()
@@ -141,13 +145,17 @@ class _Importer:
 
     def _load_existing(self):
         """Key maps and fingerprints of everyone stored (a few bytes per person)."""
-        cols = [getattr(Volunteer, f) for f in ("id", *KEY_FIELDS, *self.fields)]
+        cols = [getattr(Volunteer, f) for f in ("id", "source_hash", *KEY_FIELDS, *self.fields)]
         for row in db.session.execute(select(*cols)).mappings():
+            if row["source_hash"]:
+                self.sources[row["source_hash"]] = row["id"]
             for f in KEY_FIELDS:
                 if row[f] is not None:
                     self.keys[f][row[f]] = row["id"]
                     if f in self.owned:
                         self.owned[f][row["id"]] = row[f]
+                    else:
+                        self.phones[row["id"]] = row[f]
             self.prints[row["id"]] = _fingerprint(row, self.fields)
 
     def column(self, name):
@@ -159,6 +167,10 @@ class _Importer:
 
     def row(self, number, values):
         """Handle one source row; return 'created', 'updated', 'unchanged' or 'rejected'."""
+        source = hashlib.blake2b(self.signature + repr(values).encode(), digest_size=16).hexdigest()
+        known = self.sources.get(source)
+        if known is not None and self._claim(number, known):
+            return "unchanged"  # this very row was imported before and nobody has changed the person since
         raw = {f: clean(values[i]) if i < len(values) else None for i, f in self.columns.items()}
         problems = []
         body = self._body(raw, problems)
@@ -201,6 +213,7 @@ class _Importer:
             self.report.reject(number, "", "", f"same person as row {first_row} but with different data")
             return "rejected"
         self._remember(number, data, fingerprint)
+        stored["source_hash"] = data["source_hash"] = source
         if match is not None:
             if _same(self.prints[match], fingerprint):
                 return "unchanged"
@@ -217,6 +230,19 @@ class _Importer:
                 self.keys[f][data[f]] = tag
         self.creates.append(data)
         return "created"
+
+    def _claim(self, number, person_id):
+        """Note a known unchanged person as seen at this row; False if an earlier row gave them other data."""
+        keys = {f: self.owned[f].get(person_id) for f in self.owned}
+        keys["phone"] = self.phones.get(person_id)
+        fingerprint = self.prints[person_id]
+        for f, value in keys.items():
+            if value and value in self.file_rows[f] and self.file_rows[f][value][1] != fingerprint:
+                return False
+        for f, value in keys.items():
+            if value:
+                self.file_rows[f].setdefault(value, (number, fingerprint))
+        return True
 
     def _seen_in_file(self, data):
         for f in KEY_FIELDS:

@@ -77,6 +77,7 @@ def update_volunteer(volunteer, data):
     check_unique(data, exclude_id=volunteer.id)
     for key, value in data.items():
         setattr(volunteer, key, value)
+    volunteer.source_hash = None  # no longer what any import file said
     if _personal(data):
         audit.log_change("update", volunteer.id, _personal(data))
     db.session.commit()

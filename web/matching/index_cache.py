@@ -10,9 +10,6 @@ import threading
 from flask import current_app
 from sqlalchemy import select
 
-from matcher.index import CandidateIndex
-from matcher.types import Person
-
 from ..extensions import db
 from ..models import Volunteer, VolunteerTombstone
 from .versioning import current_version
@@ -23,6 +20,8 @@ _COLUMNS = (Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Voluntee
 
 def _person(row):
     """A database row -> the matcher's plain Person."""
+    from matcher.types import Person
+
     return Person(
         id=row.id, name=row.name, lat=row.lat, lon=row.lon, role=row.role, max_distance_km=row.max_distance_km,
         skills=tuple(row.skills or ()), availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability or ()),
@@ -45,6 +44,8 @@ class IndexCache:
             return self.index
         with self.lock:
             if self.index is None:
+                from matcher.index import CandidateIndex  # heavy (scikit-learn): loaded on first match
+
                 rows = db.session.execute(select(*_COLUMNS)).all()
                 self.index = CandidateIndex().fit(_person(r) for r in rows)
             elif version != self.version:

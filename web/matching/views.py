@@ -2,9 +2,6 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from matcher.scoring import score_candidates
-from matcher.types import MatchRequest, Weights
-
 from ..auth import policy
 from ..extensions import db
 from ..models import Station
@@ -17,6 +14,10 @@ blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Ranked,
 
 def _request(task, options):
     """A stored or unsaved task plus options -> the matcher's MatchRequest."""
+    # Imported here, not at module level: scikit-learn and SciPy cost ~100 MB, which CLI jobs
+    # such as imports never need.
+    from matcher.types import MatchRequest, Weights
+
     defaults = Weights()
     weights = Weights(
         skill=options.get("w_skill", defaults.skill),
@@ -33,6 +34,8 @@ def _request(task, options):
 
 def _answer(task_id, request):
     """Run the matcher on the fresh index and shape the response."""
+    from matcher.scoring import score_candidates
+
     results = score_candidates(index_cache().fresh_index(), request)
     return {"task_id": task_id, "results": [vars(m) for m in results]}
 

@@ -87,14 +87,22 @@ def Id(**kwargs):
     return fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1), **kwargs)
 
 
-class LocationSchema(BaseSchema):
+class NestedSchema(ma.Schema):
+    """Schemas only loaded inside a BaseSchema, whose pre_load has already cleaned their strings."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class LocationSchema(NestedSchema):
     """WGS-84 coordinates."""
 
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
 
 
-class SlotSchema(BaseSchema):
+class SlotSchema(NestedSchema):
     """A weekly recurring free slot, e.g. Saturday 09:00-12:00."""
 
     day = fields.String(required=True, validate=validate.OneOf(DAYS))
@@ -105,6 +113,30 @@ class SlotSchema(BaseSchema):
     def _end_after_start(self, data, **kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
             raise ValidationError("must be after start", field_name="end")
+
+
+class SlotList(fields.List):
+    """A list of weekly slots. Validated by SlotSchema; identical lists (imports repeat a few
+    patterns thousands of times) are validated once and the result reused."""
+
+    _MAX_CACHED = 4096
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Length(max=100))
+        super().__init__(fields.Nested(SlotSchema), **kwargs)
+        self._valid = {}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            key = repr(value) if isinstance(value, list) else None
+        except RecursionError:
+            key = None
+        hit = self._valid.get(key) if key is not None else None
+        if hit is None:
+            hit = super()._deserialize(value, attr, data, **kwargs)
+            if key is not None and len(self._valid) < self._MAX_CACHED:
+                self._valid[key] = hit
+        return [dict(slot) for slot in hit]
 
 
 class PlacedSchema(BaseSchema):

@@ -5,7 +5,7 @@ from ..auth.policy import protect_person
 
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..common.schemas import (
-    BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, SlotSchema, StrictBoolean, StringList,
+    BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, SlotList, StrictBoolean, StringList,
 )
 
 ROLES = ("volunteer", "social_worker")
@@ -58,7 +58,7 @@ class VolunteerSchema(PlacedSchema):
     max_distance_km = fields.Float(
         load_default=10.0, validate=validate.Range(min=0, max=500, min_inclusive=False)
     )
-    availability = fields.List(fields.Nested(SlotSchema), load_default=list, validate=validate.Length(max=100))
+    availability = SlotList(load_default=list)
     max_hours_per_week = fields.Float(allow_none=True, validate=validate.Range(min=0, max=168))
     station_id = Id(allow_none=True)
     tier = fields.String(load_default="regular", validate=validate.OneOf(TIERS))

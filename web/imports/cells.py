@@ -1,5 +1,6 @@
 """Cleaning of messy spreadsheet cells: phones in float form, skill lists, availability phrases."""
 import datetime as dt
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -70,13 +71,20 @@ def split_list(text):
     return list(dict.fromkeys(part for part in _LIST_SPLIT.split(text) if part))
 
 
+def _take_words(segment, table):
+    """The values of the table's words found in a phrase (longest first), and the phrase without them."""
+    found = []
+    for word, value in sorted(table.items(), key=lambda kv: -len(kv[0])):
+        if word in segment:
+            found.append(value)
+            segment = segment.replace(word, " ")
+    return found, segment
+
+
 def _days_in(segment):
     """The days a phrase names, and the phrase with them removed."""
-    days = []
-    for group, members in sorted(DAY_GROUPS.items(), key=lambda kv: -len(kv[0])):
-        if group in segment:
-            days.extend(members)
-            segment = segment.replace(group, " ")
+    groups, segment = _take_words(segment, DAY_GROUPS)
+    days = [d for group in groups for d in group]
     for match in _ZH_DAY_RE.finditer(segment):
         first, last = _ZH_DAY[match.group(1)], match.group(2)
         days.extend(range(first, _ZH_DAY[last] + 1) if last else [first])
@@ -97,11 +105,7 @@ def _hhmm(hours, minutes):
 
 def _times_in(segment):
     """The time ranges a phrase names, and the phrase with them removed."""
-    spans = []
-    for name, span in sorted(PERIODS.items(), key=lambda kv: -len(kv[0])):
-        if name in segment:
-            spans.append(span)
-            segment = segment.replace(name, " ")
+    spans, segment = _take_words(segment, PERIODS)
     for match in _RANGE.finditer(segment):
         start, end = _hhmm(match.group(1), match.group(2)), _hhmm(match.group(3), match.group(4))
         if end <= start:
@@ -111,6 +115,12 @@ def _times_in(segment):
 
 
 def parse_availability(text):
+    """Weekly slots for an availability phrase (see _parse_availability); a fresh list each call."""
+    return [dict(slot) for slot in _parse_availability(text)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_availability(text):
     """Availability phrases from real forms -> weekly slots; ValueError quoting what cannot be read.
 
     '周末' -> Sat and Sun 08:00-21:00; '周六上午' -> Sat 08:00-12:00; '工作日晚上' -> Mon-Fri

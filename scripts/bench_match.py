@@ -405,11 +405,12 @@ def worker_pids(master: int) -> list[int]:
 
 
 def wait_idle(pids: list[int], timeout: float = 60.0) -> None:
-    """Wait until every worker's RSS has stayed put for a second (app imported, waiting for requests)."""
+    """Wait until every worker sleeps in poll/select with a steady RSS (app loaded, waiting for requests)."""
     deadline, last, still = time.monotonic() + timeout, None, 0
     while time.monotonic() < deadline and still < 4:
         now = [proc_mb(p, "VmRSS") for p in pids]
-        still = still + 1 if now == last else 0
+        waiting = all(any(w in Path(f"/proc/{p}/wchan").read_text() for w in ("poll", "select")) for p in pids)
+        still = still + 1 if waiting and now == last else 0
         last = now
         time.sleep(0.25)
 
@@ -429,6 +430,10 @@ def serve(url: str, workers: int, log_path: Path):
     env = dict(os.environ, DATABASE_URL=url, VOLMATCH_ENV="development")
     cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "1", "-b", f"127.0.0.1:{port}",
            "--timeout", "1200", "--graceful-timeout", "5", "web:create_app()"]
+    import gunicorn.config
+
+    if hasattr(gunicorn.config, "ControlSocketDisable"):  # gunicorn >= 25.1 opens ~/.gunicorn/gunicorn.ctl otherwise
+        cmd.insert(-1, "--no-control-socket")
     with open(log_path, "wb") as log:
         master = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

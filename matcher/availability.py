@@ -63,29 +63,39 @@ def window_weights(starts_at: dt.datetime, ends_at: dt.datetime) -> NDArray[np.f
     return weights
 
 
+def byte_span(weights: NDArray[np.float64]) -> slice:
+    """The packed bytes that hold every slot the window touches (a 3-hour window: 2 of 84)."""
+    touched = np.flatnonzero(weights)
+    if len(touched) == 0:
+        return slice(0, 0)
+    return slice(int(touched[0]) // 8, int(touched[-1]) // 8 + 1)
+
+
 def coverage(packed: NDArray[np.uint8], weights: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Share of the window each person is free for: (k, 84) packed bitmaps -> (k,) in [0, 1]."""
+    """Share of the window each person is free for: (k, 84) packed bitmaps -> (k,) in [0, 1].
+
+    Only the bytes the window touches are unpacked, so a short window costs a few columns, not 672.
+    """
     total = weights.sum()
     if total <= 0 or len(packed) == 0:
         return np.zeros(len(packed))
-    bits = np.unpackbits(packed, axis=1, count=WEEK_SLOTS)
-    return np.clip(bits @ weights / total, 0.0, 1.0)
+    span = byte_span(weights)
+    bits = np.unpackbits(packed[:, span], axis=1)
+    return np.clip(bits @ weights[span.start * 8:span.stop * 8] / total, 0.0, 1.0)
 
 
 def free_spans(bits: NDArray[np.bool_], weights: NDArray[np.float64]) -> list[tuple[int, int, int]]:
     """The runs of slots where the person is free during the window: (day, start_min, end_min)."""
-    hit = bits & (weights > 0)
-    spans: list[tuple[int, int, int]] = []
-    slot = 0
-    while slot < WEEK_SLOTS:
-        if not hit[slot]:
-            slot += 1
-            continue
-        run_start = slot
-        while slot < WEEK_SLOTS and hit[slot] and slot // SLOTS_PER_DAY == run_start // SLOTS_PER_DAY:
-            slot += 1
-        day = run_start // SLOTS_PER_DAY
-        spans.append((day, (run_start % SLOTS_PER_DAY) * SLOT_MINUTES, (slot - day * SLOTS_PER_DAY) * SLOT_MINUTES))
+    slots = np.flatnonzero(bits & (weights > 0))
+    if len(slots) == 0:
+        return []
+    # A run ends where the next free slot is not adjacent, or falls on another day.
+    breaks = np.flatnonzero((np.diff(slots) != 1) | (np.diff(slots // SLOTS_PER_DAY) != 0)) + 1
+    spans = []
+    for run in np.split(slots, breaks):
+        day = int(run[0]) // SLOTS_PER_DAY
+        start = (int(run[0]) % SLOTS_PER_DAY) * SLOT_MINUTES
+        spans.append((day, start, start + len(run) * SLOT_MINUTES))
     return spans
 
 

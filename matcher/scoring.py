@@ -98,7 +98,7 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
         skill = _wanted_strengths(index, seg, rows, wanted).mean(axis=1) if wanted else np.ones(len(rows))
         allowed = np.minimum(seg.radius_km[rows], radius)
         near = np.clip(1 - dist / allowed, 0.0, 1.0)
-        parts.append((s, rows, dist, np.column_stack([skill, near, cover])))
+        parts.append((s, rows, dist, np.column_stack([skill, near, cover]), seg.ids[rows]))
 
     segs = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
     rows = np.concatenate([p[1] for p in parts])
@@ -106,7 +106,7 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
     comps = np.concatenate([p[3] for p in parts]) if len(rows) else np.empty((0, 3))
     w = np.array([request.weights.skill, request.weights.distance, request.weights.availability])
     score = np.clip(comps @ w / w.sum(), 0.0, 1.0)
-    ids = np.array([index.segments_[s].ids[r] for s, r in zip(segs, rows)], dtype=np.int64)
+    ids = np.concatenate([p[4] for p in parts])
     order = np.lexsort((ids, dist, -score))[: request.limit]
 
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills

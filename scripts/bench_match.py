@@ -14,7 +14,12 @@ Run (from the repository root, with the venv active)::
 
     python scripts/bench_match.py                       # 10k, 100k and 1M people
     python scripts/bench_match.py --sizes 10000,100000 --skip-http
+    python scripts/bench_match.py --sizes 100000 --profile    # + where score_candidates and the route spend time
     python scripts/bench_match.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench  # WIPED per size
+
+The whole default run (10k, 100k, 1M) takes about 4-6 minutes on 2 cores and needs ~10 GB of RAM
+at 1M (two gunicorn workers each hold their own index). Figures move with other load on the
+machine: each size prints the load average.
 
 Without ``--database-url`` each size gets a fresh SQLite file in a temporary directory. A given
 database is emptied (drop_all/create_all) before each size: never point it at real data.
@@ -639,6 +644,30 @@ def print_summary(rows: list[dict]) -> None:
         print(f"  N={n:>9,}  {label:<15} <= {limit:>5g}   measured {fmt(value, 2):>9}   {verdict}")
 
 
+def run_http(n: int, args: argparse.Namespace, workdir: Path, city: City, centres: Centres, patterns: list,
+             tasks: list[TaskSpec], expected: list[list[int]]) -> dict:
+    """Load the database, serve it, time the route; prints the details and returns the summary figures."""
+    url = args.database_url or f"sqlite:///{workdir / f'bench_{n}.sqlite'}"
+    token, timings = load_database(url, city, centres, patterns, tasks)
+    print(f"database: {n:,} people + {len(tasks)} tasks inserted in {timings['insert_s']:.1f} s ({url})", flush=True)
+    h = bench_http(url, token, tasks, expected, args.workers, workdir / f"gunicorn_{n}.log")
+    h50, h95, h99 = percentiles(h["latencies"])
+    print(f"HTTP: first request per worker (index load) {', '.join(f'{s:.2f} s' for s in h['warm_s'])}; "
+          f"worker peak RSS idle {h['idle_mb']:.0f} MB -> after warm-up "
+          f"{', '.join(f'{v:.0f}' for v in h['warm_mb'])} MB -> after run {', '.join(f'{v:.0f}' for v in h['workers_mb'])} MB",
+          flush=True)
+    print(f"HTTP: {h['count']} sequential GET /api/v1/tasks/<id>/matches: p50 {h50:.1f} / p95 {h95:.1f} / "
+          f"p99 {h99:.1f} ms, max {max(h['latencies']):.1f} ms; same ranked ids as the matcher for "
+          f"{h['agree']}/{h['count']}", flush=True)
+    if args.profile:
+        print(profile_route(url, token, tasks), flush=True)
+    if not args.database_url:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(str(workdir / f"bench_{n}.sqlite") + suffix)
+    return {"http_p50": h50, "http_p95": h95, "http_p99": h99, "worker_mb": h["peak_mb"]}
+
+
 def run_size(n: int, args: argparse.Namespace, workdir: Path) -> dict:
     """Everything for one N; prints the details as it goes and returns the summary row."""
     print(f"\n==================== N = {n:,} (load average {load_average()}) ====================", flush=True)
@@ -681,25 +710,7 @@ def run_size(n: int, args: argparse.Namespace, workdir: Path) -> dict:
     row["bench_mb"] = self_peak_mb()
 
     if not args.skip_http:
-        url = args.database_url or f"sqlite:///{workdir / f'bench_{n}.sqlite'}"
-        token, timings = load_database(url, city, centres, patterns, tasks)
-        print(f"database: {n:,} people + {len(tasks)} tasks inserted in {timings['insert_s']:.1f} s ({url})", flush=True)
-        h = bench_http(url, token, tasks, expected, args.workers, workdir / f"gunicorn_{n}.log")
-        h50, h95, h99 = percentiles(h["latencies"])
-        row.update(http_p50=h50, http_p95=h95, http_p99=h99, worker_mb=h["peak_mb"])
-        print(f"HTTP: first request per worker (index load) {', '.join(f'{s:.2f} s' for s in h['warm_s'])}; "
-              f"worker peak RSS idle {h['idle_mb']:.0f} MB -> after warm-up "
-              f"{', '.join(f'{v:.0f}' for v in h['warm_mb'])} MB -> after run {', '.join(f'{v:.0f}' for v in h['workers_mb'])} MB",
-              flush=True)
-        print(f"HTTP: {h['count']} sequential GET /api/v1/tasks/<id>/matches: p50 {h50:.1f} / p95 {h95:.1f} / "
-              f"p99 {h99:.1f} ms, max {max(h['latencies']):.1f} ms; same ranked ids as the matcher for "
-              f"{h['agree']}/{h['count']}", flush=True)
-        if args.profile:
-            print(profile_route(url, token, tasks), flush=True)
-        if not args.database_url:
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(str(workdir / f"bench_{n}.sqlite") + suffix)
+        row.update(run_http(n, args, workdir, city, centres, patterns, tasks, expected))
     row["bench_mb"] = self_peak_mb()
     print(f"benchmark process peak RSS so far: {row['bench_mb']:.0f} MB; load average now {load_average()}", flush=True)
     return row
@@ -710,8 +721,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated N (default %(default)s)")
     parser.add_argument("--tasks", type=int, default=200, help="tasks per size (default %(default)s)")
-    parser.add_argument("--brute-tasks", type=int, default=50,
-                        help="how many of the tasks the brute-force baseline runs (0: all; default %(default)s)")
+    parser.add_argument("--brute-tasks", type=int, default=0,
+                        help="run the brute-force baseline on only the first K tasks (default: all)")
     parser.add_argument("--database-url", help="SQLAlchemy URL to load and serve; EMPTIED per size "
                                                "(default: a fresh SQLite file in a temp dir)")
     parser.add_argument("--skip-http", action="store_true", help="matcher and brute force only")

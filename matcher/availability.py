@@ -76,12 +76,15 @@ def coverage(packed: NDArray[np.uint8], weights: NDArray[np.float64]) -> NDArray
 
     Only the bytes the window touches are unpacked, so a short window costs a few columns, not 672.
     """
-    total = weights.sum()
+    span = byte_span(weights)
+    return coverage_of_bytes(packed[:, span], weights[span.start * 8:span.stop * 8], weights.sum())
+
+
+def coverage_of_bytes(packed: NDArray[np.uint8], weights: NDArray[np.float64], total: float) -> NDArray[np.float64]:
+    """`coverage` for bitmaps already cut to the window's bytes, with the matching slice of weights."""
     if total <= 0 or len(packed) == 0:
         return np.zeros(len(packed))
-    span = byte_span(weights)
-    bits = np.unpackbits(packed[:, span], axis=1)
-    return np.clip(bits @ weights[span.start * 8:span.stop * 8] / total, 0.0, 1.0)
+    return np.clip(np.unpackbits(packed, axis=1) @ weights / total, 0.0, 1.0)
 
 
 def free_spans(bits: NDArray[np.bool_], weights: NDArray[np.float64]) -> list[tuple[int, int, int]]:

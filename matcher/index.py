@@ -21,6 +21,18 @@ from .skills import SkillVocabulary, default_vocabulary
 from .types import ROLES, Person
 
 _TREE_MIN_ROWS = 512  # below this, brute force is faster than a tree
+# Travel radii are grouped into classes with one tree each, queried with the class's own bound:
+# a search then returns people who could come, not everyone within the widest radius of all.
+RADIUS_CLASSES_KM = (1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100, 200, 500)
+
+
+@dataclass
+class RadiusClass:
+    """Rows whose radius is at most `bound_km` (and above the previous class's), with their tree."""
+
+    bound_km: float
+    rows: NDArray[np.intp]
+    tree: BallTree | None
 
 
 @dataclass
@@ -37,18 +49,33 @@ class Segment:
     alive: NDArray[np.bool_]
     availability: NDArray[np.uint8]
     skills: sparse.csr_matrix
-    tree: BallTree | None
+    classes: list[RadiusClass]
 
     def within(self, lat: float, lon: float, radius_km: float) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """Rows within `radius_km` of a point, with their haversine distances in km."""
+        """Rows within `radius_km` of a point and within their class's radius bound, with haversine km.
+
+        Callers still compare each distance with the person's own radius (at most the bound).
+        """
         if len(self.ids) == 0:
             return np.empty(0, dtype=np.intp), np.empty(0)
-        if self.tree is None:
+        if not self.classes:
             distances = haversine_km(lat, lon, self.lat, self.lon)
-            rows = np.flatnonzero(distances <= radius_km)
+            rows = np.flatnonzero(distances <= np.minimum(radius_km, self.radius_km))
             return rows, distances[rows]
-        rows_, dist_ = self.tree.query_radius(to_radians(lat, lon), r=radius_km / EARTH_RADIUS_KM, return_distance=True)
-        return rows_[0].astype(np.intp), dist_[0] * EARTH_RADIUS_KM
+        point = to_radians(lat, lon)
+        found_rows, found_dist = [], []
+        for cls in self.classes:
+            reach = min(radius_km, cls.bound_km)
+            if cls.tree is None:
+                distances = haversine_km(lat, lon, self.lat[cls.rows], self.lon[cls.rows])
+                hit = distances <= reach
+                found_rows.append(cls.rows[hit])
+                found_dist.append(distances[hit])
+            else:
+                local, dist = cls.tree.query_radius(point, r=reach / EARTH_RADIUS_KM, return_distance=True)
+                found_rows.append(cls.rows[local[0]])
+                found_dist.append(dist[0] * EARTH_RADIUS_KM)
+        return np.concatenate(found_rows).astype(np.intp), np.concatenate(found_dist)
 
 
 def _concat(a: Segment, b: Segment) -> Segment:
@@ -67,7 +94,7 @@ def _concat(a: Segment, b: Segment) -> Segment:
         alive=np.concatenate([a.alive, b.alive]),
         availability=np.concatenate([a.availability, b.availability]),
         skills=sparse.vstack([a.skills, b.skills], format="csr"),
-        tree=None,
+        classes=[],
     )
 
 
@@ -139,8 +166,8 @@ class CandidateIndex:
     def _locate_all(self) -> None:
         self._where = {}
         for s, seg in enumerate(self.segments_):
-            for row in np.flatnonzero(seg.alive):
-                self._where[int(seg.ids[row])] = (s, int(row))
+            rows = np.flatnonzero(seg.alive)
+            self._where.update(zip(seg.ids[rows].tolist(), ((s, r) for r in rows.tolist())))
 
     def skill_strengths(self, skills: Iterable[str]) -> dict[int, float]:
         """Column -> strength for one person's skills (1 for a known or identical name, less for fuzzy)."""
@@ -160,25 +187,43 @@ class CandidateIndex:
         lon = np.array([p.lon for p in people], dtype=float)
         availability = np.zeros((n, PACKED_BYTES), dtype=np.uint8)
         rows, cols, vals = [], [], []
+        bitmaps: dict[tuple[tuple[str, str, str], ...], NDArray[np.uint8]] = {}
+        strengths: dict[tuple[str, ...], dict[int, float]] = {}
         for i, person in enumerate(people):
+            # People share a few availability patterns and skill sets: compute each once.
             if person.availability:
-                availability[i] = np.packbits(week_bitmap(person.availability))
-            for col, strength in self.skill_strengths(person.skills).items():
+                packed = bitmaps.get(person.availability)
+                if packed is None:
+                    packed = bitmaps[person.availability] = np.packbits(week_bitmap(person.availability))
+                availability[i] = packed
+            known = strengths.get(person.skills)
+            if known is None:
+                known = strengths[person.skills] = self.skill_strengths(person.skills)
+            for col, strength in known.items():
                 rows.append(i)
                 cols.append(col)
                 vals.append(strength)
         skills = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(len(self.columns_), 1)), dtype=np.float32)
-        use_tree = tree and n >= _TREE_MIN_ROWS
+        radius_km = np.array([p.max_distance_km for p in people], dtype=float)
+        classes = []
+        if tree and n >= _TREE_MIN_ROWS:
+            class_of = np.searchsorted(RADIUS_CLASSES_KM, radius_km)
+            for c in np.unique(class_of):
+                members = np.flatnonzero(class_of == c)
+                bound = float(RADIUS_CLASSES_KM[min(int(c), len(RADIUS_CLASSES_KM) - 1)])
+                small = len(members) < _TREE_MIN_ROWS
+                classes.append(RadiusClass(bound, members, None if small else BallTree(
+                    to_radians(lat[members], lon[members]), metric="haversine")))
         return Segment(
             people=people,
             ids=np.array([p.id for p in people], dtype=np.int64),
             lat=lat,
             lon=lon,
-            radius_km=np.array([p.max_distance_km for p in people], dtype=float),
+            radius_km=radius_km,
             role=np.array([ROLES.index(p.role) for p in people], dtype=np.int8),
             active=np.array([p.active for p in people], dtype=bool),
             alive=np.ones(n, dtype=bool),
             availability=availability,
             skills=skills,
-            tree=BallTree(to_radians(lat, lon), metric="haversine") if use_tree else None,
+            classes=classes,
         )

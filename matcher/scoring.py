@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
-from .availability import coverage, format_span, free_spans, window_weights
+from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
 from .geo import geodesic_km
 from .index import CandidateIndex, Segment
 from .skills import Resolved, is_chinese, normalise_term
@@ -27,40 +28,27 @@ MAX_RADIUS_KM = 500.0
 FACTORS = ("skill", "distance", "availability")
 
 
-def _column_strengths(seg: Segment, rows: NDArray[np.intp], cols: list[int]) -> NDArray[np.float64]:
-    """(k, len(cols)) skill strengths of these rows; columns the segment predates are 0."""
-    out = np.zeros((len(rows), len(cols)))
-    known = [i for i, c in enumerate(cols) if c < seg.skills.shape[1]]
-    if known and len(rows):
-        sub = seg.skills[rows][:, [cols[i] for i in known]].toarray()
-        out[:, known] = sub
+def _strengths(index: CandidateIndex, skills: sparse.csr_matrix, keys: list[str | None]) -> NDArray[np.float64]:
+    """(k, len(keys)) strengths of these people's skill columns; unknown keys and newer columns are 0."""
+    out = np.zeros((skills.shape[0], len(keys)))
+    pairs = [(j, index.columns_[k]) for j, k in enumerate(keys) if k in index.columns_]
+    pairs = [(j, c) for j, c in pairs if c < skills.shape[1]]
+    if pairs and skills.shape[0]:
+        out[:, [j for j, _ in pairs]] = skills[:, [c for _, c in pairs]].toarray()
     return out
 
 
-def _wanted_strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
-                      wanted: list[Resolved]) -> NDArray[np.float64]:
-    """(k, len(wanted)): how well each person has each wanted skill."""
-    cols = index.columns_
-    out = np.zeros((len(rows), len(wanted)))
-    for j, want in enumerate(wanted):
-        best = np.zeros(len(rows))
-        for key, weight in ((want.key, 1.0), (want.fuzzy_key, want.strength)):
-            if key is not None and key in cols:
-                best = np.maximum(best, weight * _column_strengths(seg, rows, [cols[key]])[:, 0])
-        out[:, j] = best
-    return out
+def _wanted_strengths(index: CandidateIndex, skills: sparse.csr_matrix, wanted: list[Resolved]) -> NDArray[np.float64]:
+    """(k, len(wanted)): how well each person has each wanted skill (a look-alike word counts less)."""
+    exact = _strengths(index, skills, [w.key for w in wanted])
+    similar = _strengths(index, skills, [w.fuzzy_key for w in wanted]) * np.array([w.strength for w in wanted])
+    return np.maximum(exact, similar)
 
 
-def _has_required(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
-                  required: list[Resolved]) -> NDArray[np.bool_]:
+def _has_required(index: CandidateIndex, skills: sparse.csr_matrix, required: list[Resolved]) -> NDArray[np.bool_]:
     """Whether each person holds every required skill exactly (same canonical skill or same word)."""
-    ok = np.ones(len(rows), dtype=bool)
-    for need in required:
-        col = index.columns_.get(need.key)
-        if col is None:
-            return np.zeros(len(rows), dtype=bool)
-        ok &= _column_strengths(seg, rows, [col])[:, 0] >= 1.0
-    return ok
+    held: NDArray[np.bool_] = np.all(_strengths(index, skills, [r.key for r in required]) >= 1.0, axis=1)
+    return held
 
 
 def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match]:
@@ -74,6 +62,8 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
     wanted = [vocab.resolve(s) for s in request.skills]
     required = [vocab.resolve(s) for s in request.required_skills]
     weights = window_weights(request.starts_at, request.ends_at)
+    span = byte_span(weights)  # only these bytes of each bitmap matter for this window
+    span_weights, total_minutes = weights[span.start * 8:span.stop * 8], weights.sum()
     radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
     role = ROLES.index(request.role) if request.role in ROLES else None
     excluded = np.fromiter(request.exclude_ids, dtype=np.int64) if request.exclude_ids else None
@@ -89,13 +79,14 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
         if excluded is not None:
             keep &= ~np.isin(seg.ids[rows], excluded)
         rows, dist = rows[keep], dist[keep]
-        cover = coverage(seg.availability[rows], weights)
+        cover = coverage_of_bytes(seg.availability[rows, span], span_weights, total_minutes)
         keep = cover > 0 if request.partial else cover >= 1 - 1e-9
         rows, dist, cover = rows[keep], dist[keep], cover[keep]
-        if required:
-            keep = _has_required(index, seg, rows, required)
-            rows, dist, cover = rows[keep], dist[keep], cover[keep]
-        skill = _wanted_strengths(index, seg, rows, wanted).mean(axis=1) if wanted else np.ones(len(rows))
+        skills = seg.skills[rows] if (wanted or required) and len(rows) else None
+        if required and skills is not None:
+            keep = _has_required(index, skills, required)
+            rows, dist, cover, skills = rows[keep], dist[keep], cover[keep], skills[keep]
+        skill = _wanted_strengths(index, skills, wanted).mean(axis=1) if wanted and skills is not None else np.ones(len(rows))
         allowed = np.minimum(seg.radius_km[rows], radius)
         near = np.clip(1 - dist / allowed, 0.0, 1.0)
         parts.append((s, rows, dist, np.column_stack([skill, near, cover]), seg.ids[rows]))
@@ -107,13 +98,23 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
     w = np.array([request.weights.skill, request.weights.distance, request.weights.availability])
     score = np.clip(comps @ w / w.sum(), 0.0, 1.0)
     ids = np.concatenate([p[4] for p in parts])
-    order = np.lexsort((ids, dist, -score))[: request.limit]
+    order = _top(score, dist, ids, request.limit)
 
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills
     return [
         _match(index, index.segments_[segs[i]], int(rows[i]), float(score[i]), comps[i], wanted, weights, request, chinese)
         for i in order
     ]
+
+
+def _top(score: NDArray[np.float64], dist: NDArray[np.float64], ids: NDArray[np.int64], limit: int) -> NDArray[np.intp]:
+    """Indices of the best `limit` by score, then distance, then id; partitions before sorting."""
+    if len(score) > limit:
+        threshold = np.partition(score, len(score) - limit)[len(score) - limit]
+        pool = np.flatnonzero(score >= threshold)  # ties at the threshold all stay in the pool
+    else:
+        pool = np.arange(len(score))
+    return pool[np.lexsort((ids[pool], dist[pool], -score[pool]))][:limit]
 
 
 def _match(index: CandidateIndex, seg: Segment, row: int, score: float, comps: NDArray[np.float64],

@@ -538,7 +538,7 @@ def stage_breakdown(index: CandidateIndex, tasks: list[TaskSpec]) -> str:
         setattr(owner, name, wrapper)
 
     timed(Segment, "within", "Segment.within (BallTree radius query)")
-    timed(scoring, "coverage", "availability.coverage")
+    timed(scoring, "coverage_of_bytes", "availability.coverage_of_bytes")
     timed(scoring, "_wanted_strengths", "_wanted_strengths (skills)")
     timed(scoring, "_has_required", "_has_required")
     timed(scoring, "_match", "_match (reasons: geodesic, free_spans)")

@@ -70,6 +70,12 @@ def test_vocabulary_refuses_a_name_in_two_skills():
 
 # --- distance -------------------------------------------------------------------------------
 
+def test_displayed_distance_is_geopys_geodesic():
+    from geopy.distance import geodesic
+
+    assert_allclose(geodesic_km(29.56, 106.55, 30.1, 107.2), geodesic((29.56, 106.55), (30.1, 107.2)).km, rtol=1e-12)
+
+
 def test_haversine_agrees_with_geodesic_within_half_a_percent():
     rng = np.random.default_rng(1)
     lat, lon = 29.5 + rng.random(200), 106.0 + rng.random(200)

@@ -18,10 +18,8 @@ _COLUMNS = (Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Voluntee
             Volunteer.skills, Volunteer.availability, Volunteer.active, Volunteer.tier, Volunteer.district)
 
 
-def _person(row):
-    """A database row -> the matcher's plain Person."""
-    from matcher.types import Person
-
+def _person(row, Person):
+    """A database row -> the matcher's plain Person (the class is passed in: matcher loads lazily)."""
     return Person(
         id=row.id, name=row.name, lat=row.lat, lon=row.lon, role=row.role, max_distance_km=row.max_distance_km,
         skills=tuple(row.skills or ()), availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability or ()),
@@ -45,14 +43,17 @@ class IndexCache:
         with self.lock:
             if self.index is None:
                 from matcher.index import CandidateIndex  # heavy (scikit-learn): loaded on first match
+                from matcher.types import Person
 
                 rows = db.session.execute(select(*_COLUMNS)).all()
-                self.index = CandidateIndex().fit(_person(r) for r in rows)
+                self.index = CandidateIndex().fit(_person(r, Person) for r in rows)
             elif version != self.version:
                 gone = db.session.scalars(select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
                 self.index.remove(gone)
                 rows = db.session.execute(select(*_COLUMNS).where(Volunteer.change_version > self.version)).all()
-                self.index.upsert(_person(r) for r in rows)
+                from matcher.types import Person
+
+                self.index.upsert(_person(r, Person) for r in rows)
             self.version = max(self.version, version)
         return self.index
 

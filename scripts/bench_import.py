@@ -11,6 +11,7 @@ asserts nothing.
 """
 import argparse
 import csv
+import datetime as dt
 import os
 import random
 import re
@@ -31,7 +32,8 @@ TIMES = ["周末", "周六上午", "工作日晚上", "每周三下午", "节假
 def id_number(rng, i):
     """A valid synthetic resident ID number (GB 11643 check digit)."""
     weights, checks = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), "10X98765432"
-    first17 = f"500112{1960 + i % 40}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
+    born = dt.date(1950, 1, 1) + dt.timedelta(days=i % 20000)  # with the sequence digits: unique per i
+    first17 = f"500112{born:%Y%m%d}{i // 20000:03d}"
     return first17 + checks[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
 
 

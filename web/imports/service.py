@@ -9,6 +9,7 @@ rerun finishes the job: a row whose data is already stored counts as unchanged.
 import csv
 import hashlib
 import os
+import struct
 import sys
 import time
 from dataclasses import dataclass, field
@@ -94,22 +95,30 @@ class Report:
             self.handle.close()
 
 
-def _fingerprint(data, fields):
-    """One hash per field (None where `data` lacks it): tells 'unchanged' without keeping rows.
+_ABSENT = 0  # the hash slot of a field a row does not set
 
-    Python's string hash is salted per process, which is fine: both sides are hashed in this run.
+
+def _fingerprint(data, fields):
+    """8 bytes of hash per field (0 where `data` lacks it): tells 'unchanged' without keeping rows.
+
+    Packed into bytes so 100,000 stored people cost about 10 MB. Python's string hash is salted per
+    process, which is fine: both sides are hashed in this run.
     """
-    return tuple(hash(repr(data[f])) if f in data else None for f in fields)
+    return struct.pack(f"{len(fields)}q", *((hash(repr(data[f])) or 1) if f in data else _ABSENT for f in fields))
 
 
 def _same(stored, incoming):
     """Whether every field the incoming row sets already has that value."""
-    return all(new is None or new == old for old, new in zip(stored, incoming))
+    n = len(incoming) // 8
+    return all(new == _ABSENT or new == old
+               for old, new in zip(struct.unpack(f"{n}q", stored), struct.unpack(f"{n}q", incoming)))
 
 
 def _merge(stored, incoming):
     """The stored fingerprint after writing the incoming fields."""
-    return tuple(old if new is None else new for old, new in zip(stored, incoming))
+    n = len(incoming) // 8
+    return struct.pack(f"{n}q", *(old if new == _ABSENT else new
+                                  for old, new in zip(struct.unpack(f"{n}q", stored), struct.unpack(f"{n}q", incoming))))
 
 
 class _Importer:

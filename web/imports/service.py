@@ -140,7 +140,7 @@ class _Importer:
         self.prints = {}  # person id -> fingerprint of the imported fields
         self.file_rows = {f: {} for f in KEY_FIELDS}  # value -> (row number, fingerprint) seen in this file
         self._load_existing()
-        self.creates, self.updates, self.audit = [], [], []
+        self.creates, self.updates, self.hash_only = [], [], []
         self.next_tag = -1
 
     def _written_fields(self, mapped):
@@ -225,6 +225,7 @@ class _Importer:
         stored["source_hash"] = data["source_hash"] = source
         if match is not None:
             if _same(self.prints[match], fingerprint):
+                self.hash_only.append({"vid": match, "source_hash": source})  # next time: the fast path
                 return "unchanged"
             self.prints[match] = _merge(self.prints[match], fingerprint)
             self.updates.append((match, stored))
@@ -320,10 +321,16 @@ class _Importer:
 
     def flush(self):
         """Write the pending batch in one transaction (nothing in a dry run)."""
-        creates, updates = self.creates, self.updates
-        self.creates, self.updates = [], []
-        if self.dry_run or not (creates or updates):
+        creates, updates, hash_only = self.creates, self.updates, self.hash_only
+        self.creates, self.updates, self.hash_only = [], [], []
+        if self.dry_run or not (creates or updates or hash_only):
             return
+        if hash_only:  # data unchanged: remember the source row only, no new version or timestamp
+            db.session.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("vid")).values(
+                source_hash=bindparam("source_hash")), hash_only)
+            if not (creates or updates):
+                db.session.commit()
+                return
         now = utcnow()
         version = _next_version(db.session)
         if creates:
@@ -417,7 +424,7 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
                 summary.unknown_columns = extra
             outcome = importer.row(number, values)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
-            if len(importer.creates) + len(importer.updates) >= BATCH_ROWS:
+            if len(importer.creates) + len(importer.updates) + len(importer.hash_only) >= BATCH_ROWS:
                 importer.flush()
         importer.flush()
     finally:

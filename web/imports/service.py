@@ -133,8 +133,7 @@ class _Importer:
         for sid, name in db.session.execute(select(Station.id, Station.name)):
             self.stations[str(sid)] = self.stations[name] = sid
         self.keys = {f: {} for f in KEY_FIELDS}  # value -> person id (or a pending row tag)
-        self.owned = {f: {} for f in KEY_FIELDS[:2]}  # person id -> stored external_id / id_number
-        self.phones = {}  # person id -> stored phone
+        self.key_of = {}  # person id -> stored (external_id, id_number, phone)
         self.sources = {}  # source row hash -> person id, for rows already imported as they are
         self.signature = repr((sorted(columns.items()), station_id)).encode()
         self.prints = {}  # person id -> fingerprint of the imported fields
@@ -155,16 +154,15 @@ class _Importer:
     def _load_existing(self):
         """Key maps and fingerprints of everyone stored (a few bytes per person)."""
         cols = [getattr(Volunteer, f) for f in ("id", "source_hash", *KEY_FIELDS, *self.fields)]
-        for row in db.session.execute(select(*cols)).mappings():
+        # Streamed in chunks (a server-side cursor on PostgreSQL): memory holds the maps, not the rows.
+        stream = db.session.execute(select(*cols).execution_options(yield_per=5000)).mappings()
+        for row in stream:
             if row["source_hash"]:
                 self.sources[row["source_hash"]] = row["id"]
             for f in KEY_FIELDS:
                 if row[f] is not None:
                     self.keys[f][row[f]] = row["id"]
-                    if f in self.owned:
-                        self.owned[f][row["id"]] = row[f]
-                    else:
-                        self.phones[row["id"]] = row[f]
+            self.key_of[row["id"]] = tuple(row[f] for f in KEY_FIELDS)
             self.prints[row["id"]] = _fingerprint(row, self.fields)
 
     def column(self, name):
@@ -189,8 +187,8 @@ class _Importer:
                 match = self.keys[f].get(body[f])
                 if match is not None:
                     # Matched by a weaker key, but a stronger one differs: two people, not one.
-                    for stronger in KEY_FIELDS[:rank]:
-                        stored = self.owned[stronger].get(match)
+                    for k, stronger in enumerate(KEY_FIELDS[:rank]):
+                        stored = self.key_of.get(match, (None,) * len(KEY_FIELDS))[k]
                         if body.get(stronger) and stored and stored != body[stronger]:
                             problems.append((self.column(f), raw.get(f),
                                              f"this {f} belongs to a stored person with another {stronger}"))
@@ -229,9 +227,8 @@ class _Importer:
                 return "unchanged"
             self.prints[match] = _merge(self.prints[match], fingerprint)
             self.updates.append((match, stored))
-            for f in self.owned:
-                if data.get(f):
-                    self.owned[f][match] = data[f]
+            old = self.key_of.get(match, (None,) * len(KEY_FIELDS))
+            self.key_of[match] = tuple(data.get(f) or o for f, o in zip(KEY_FIELDS, old))
             return "updated"
         tag = self.next_tag
         self.next_tag -= 1
@@ -243,8 +240,7 @@ class _Importer:
 
     def _claim(self, number, person_id):
         """Note a known unchanged person as seen at this row; False if an earlier row gave them other data."""
-        keys = {f: self.owned[f].get(person_id) for f in self.owned}
-        keys["phone"] = self.phones.get(person_id)
+        keys = dict(zip(KEY_FIELDS, self.key_of.get(person_id, (None,) * len(KEY_FIELDS))))
         fingerprint = self.prints[person_id]
         for f, value in keys.items():
             if value and value in self.file_rows[f] and self.file_rows[f][value][1] != fingerprint:

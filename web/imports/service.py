@@ -104,7 +104,16 @@ def _fingerprint(data, fields):
     Packed into bytes so 100,000 stored people cost about 10 MB. Python's string hash is salted per
     process, which is fine: both sides are hashed in this run.
     """
-    return struct.pack(f"{len(fields)}q", *((hash(repr(data[f])) or 1) if f in data else _ABSENT for f in fields))
+    return struct.pack(f"{len(fields)}q", *((hash(_canonical(data[f])) or 1) if f in data else _ABSENT for f in fields))
+
+
+def _canonical(value):
+    """A hashable form that ignores dict key order (PostgreSQL's JSONB reorders keys)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_canonical(v) for v in value)
+    return value
 
 
 def _same(stored, incoming):

@@ -5,6 +5,13 @@ from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, Plac
 from ..tasks.schemas import TASK_ROLES
 
 
+def check_weights(data):
+    """The three weights may not all be 0 (nothing would rank anyone)."""
+    given = [data[k] for k in ("w_skill", "w_distance", "w_availability") if k in data]
+    if len(given) == 3 and sum(given) == 0:
+        raise ValidationError("the weights cannot all be 0", field_name="w_skill")
+
+
 class MatchOptionsSchema(BaseSchema):
     """How many results, how far, how the factors weigh, whether partly free people count."""
 
@@ -18,9 +25,7 @@ class MatchOptionsSchema(BaseSchema):
 
     @validates_schema
     def _some_weight(self, data, **kwargs):
-        given = [data[k] for k in ("w_skill", "w_distance", "w_availability") if k in data]
-        if len(given) == 3 and sum(given) == 0:
-            raise ValidationError("the weights cannot all be 0", field_name="w_skill")
+        check_weights(data)
 
 
 class MatchTaskSchema(PlacedSchema):
@@ -47,7 +52,7 @@ class MatchTaskSchema(PlacedSchema):
     def _checks(self, data, **kwargs):
         if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
             raise ValidationError("must be after starts_at", field_name="ends_at")
-        MatchOptionsSchema._some_weight(self, data)
+        check_weights(data)
 
 
 class MatchResultSchema(BaseSchema):

@@ -79,3 +79,13 @@ def test_write_without_json_body_is_refused(client, station, method):
 def test_405_lists_allowed_methods(client):
     response = client.put("/api/v1/volunteers")
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stations?district=a%00b", "/api/v1/volunteers?skill=%00",
+                                  "/api/v1/tasks?status=open%00", "/api/v1/stations?district=%EF%BC%A1"])
+def test_query_strings_are_cleaned_like_bodies(client, path):
+    response = client.get(path)
+    if "%00" in path:
+        assert response.status_code == 422 and response.get_json()["errors"]
+    else:
+        assert response.status_code == 200  # full-width Ａ is NFKC-normalised, as in bodies

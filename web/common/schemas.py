@@ -3,6 +3,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
@@ -30,7 +31,7 @@ def clean_text(value):
         return unicodedata.normalize("NFKC", value).strip()
     if isinstance(value, list):
         return [clean_text(v) for v in value]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # JSON objects, and webargs' MultiDictProxy for query strings
         return {k: clean_text(v) for k, v in value.items()}
     return value
 

@@ -50,6 +50,28 @@ class Segment:
     availability: NDArray[np.uint8]
     skills: sparse.csr_matrix
     classes: list[RadiusClass]
+    skill_columns: sparse.csc_matrix | None = None  # the same matrix by column, built on first use
+
+    def skill_values(self, col: int, rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Strength of skill column `col` for these rows (0 where absent), without slicing rows of the matrix.
+
+        Each column's row numbers are sorted, so a binary search finds the rows: cost grows with the
+        candidates and the log of the column's size, not with the whole segment.
+        """
+        out = np.zeros(len(rows))
+        if col >= self.skills.shape[1] or len(rows) == 0:
+            return out
+        if self.skill_columns is None:
+            self.skill_columns = self.skills.tocsc()
+            self.skill_columns.sort_indices()
+        start, end = self.skill_columns.indptr[col], self.skill_columns.indptr[col + 1]
+        members, values = self.skill_columns.indices[start:end], self.skill_columns.data[start:end]
+        if len(members) == 0:
+            return out
+        pos = np.minimum(np.searchsorted(members, rows), len(members) - 1)
+        hit = members[pos] == rows
+        out[hit] = values[pos[hit]]
+        return out
 
     def within(self, lat: float, lon: float, radius_km: float) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """Rows within `radius_km` of a point and within their class's radius bound, with haversine km.

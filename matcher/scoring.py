@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
 from .geo import geodesic_km
@@ -28,26 +27,27 @@ MAX_RADIUS_KM = 500.0
 FACTORS = ("skill", "distance", "availability")
 
 
-def _strengths(index: CandidateIndex, skills: sparse.csr_matrix, keys: list[str | None]) -> NDArray[np.float64]:
-    """(k, len(keys)) strengths of these people's skill columns; unknown keys and newer columns are 0."""
-    out = np.zeros((skills.shape[0], len(keys)))
-    pairs = [(j, index.columns_[k]) for j, k in enumerate(keys) if k in index.columns_]
-    pairs = [(j, c) for j, c in pairs if c < skills.shape[1]]
-    if pairs and skills.shape[0]:
-        out[:, [j for j, _ in pairs]] = skills[:, [c for _, c in pairs]].toarray()
+def _strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp], keys: list[str | None]) -> NDArray[np.float64]:
+    """(k, len(keys)) strengths of these people's skill columns; unknown keys are 0."""
+    out = np.zeros((len(rows), len(keys)))
+    for j, key in enumerate(keys):
+        if key in index.columns_:
+            out[:, j] = seg.skill_values(index.columns_[key], rows)
     return out
 
 
-def _wanted_strengths(index: CandidateIndex, skills: sparse.csr_matrix, wanted: list[Resolved]) -> NDArray[np.float64]:
+def _wanted_strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
+                      wanted: list[Resolved]) -> NDArray[np.float64]:
     """(k, len(wanted)): how well each person has each wanted skill (a look-alike word counts less)."""
-    exact = _strengths(index, skills, [w.key for w in wanted])
-    similar = _strengths(index, skills, [w.fuzzy_key for w in wanted]) * np.array([w.strength for w in wanted])
+    exact = _strengths(index, seg, rows, [w.key for w in wanted])
+    similar = _strengths(index, seg, rows, [w.fuzzy_key for w in wanted]) * np.array([w.strength for w in wanted])
     return np.maximum(exact, similar)
 
 
-def _has_required(index: CandidateIndex, skills: sparse.csr_matrix, required: list[Resolved]) -> NDArray[np.bool_]:
+def _has_required(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
+                  required: list[Resolved]) -> NDArray[np.bool_]:
     """Whether each person holds every required skill exactly (same canonical skill or same word)."""
-    held: NDArray[np.bool_] = np.all(_strengths(index, skills, [r.key for r in required]) >= 1.0, axis=1)
+    held: NDArray[np.bool_] = np.all(_strengths(index, seg, rows, [r.key for r in required]) >= 1.0, axis=1)
     return held
 
 
@@ -82,22 +82,20 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
         cover = coverage_of_bytes(seg.availability[rows, span], span_weights, total_minutes)
         keep = cover > 0 if request.partial else cover >= 1 - 1e-9
         rows, dist, cover = rows[keep], dist[keep], cover[keep]
-        skills = seg.skills[rows] if (wanted or required) and len(rows) else None
-        if required and skills is not None:
-            keep = _has_required(index, skills, required)
-            rows, dist, cover, skills = rows[keep], dist[keep], cover[keep], skills[keep]
-        skill = _wanted_strengths(index, skills, wanted).mean(axis=1) if wanted and skills is not None else np.ones(len(rows))
-        allowed = np.minimum(seg.radius_km[rows], radius)
-        near = np.clip(1 - dist / allowed, 0.0, 1.0)
+        if required:
+            keep = _has_required(index, seg, rows, required)
+            rows, dist, cover = rows[keep], dist[keep], cover[keep]
+        skill = _wanted_strengths(index, seg, rows, wanted).mean(axis=1) if wanted else np.ones(len(rows))
+        near = np.clip(1 - dist / np.minimum(seg.radius_km[rows], radius), 0.0, 1.0)
         parts.append((s, rows, dist, np.column_stack([skill, near, cover]), seg.ids[rows]))
 
     segs = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
     rows = np.concatenate([p[1] for p in parts])
     dist = np.concatenate([p[2] for p in parts])
     comps = np.concatenate([p[3] for p in parts]) if len(rows) else np.empty((0, 3))
+    ids = np.concatenate([p[4] for p in parts])
     w = np.array([request.weights.skill, request.weights.distance, request.weights.availability])
     score = np.clip(comps @ w / w.sum(), 0.0, 1.0)
-    ids = np.concatenate([p[4] for p in parts])
     order = _top(score, dist, ids, request.limit)
 
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills

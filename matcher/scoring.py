@@ -14,6 +14,8 @@ distance, then id, so the order is deterministic.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -27,20 +29,29 @@ MAX_RADIUS_KM = 500.0
 FACTORS = ("skill", "distance", "availability")
 
 
-def _strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp], keys: list[str | None]) -> NDArray[np.float64]:
+_ROW_SLICE_FROM = 20_000  # candidates from which one row slice of the matrix beats a search per column
+
+
+def _strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
+               keys: Sequence[str | None]) -> NDArray[np.float64]:
     """(k, len(keys)) strengths of these people's skill columns; unknown keys are 0."""
     out = np.zeros((len(rows), len(keys)))
-    for j, key in enumerate(keys):
-        if key in index.columns_:
-            out[:, j] = seg.skill_values(index.columns_[key], rows)
+    found = [(j, index.columns_[k]) for j, k in enumerate(keys) if k in index.columns_]
+    if len(rows) >= _ROW_SLICE_FROM:  # many candidates: slice their rows once
+        found = [(j, c) for j, c in found if c < seg.skills.shape[1]]
+        if found:
+            out[:, [j for j, _ in found]] = seg.skills[rows][:, [c for _, c in found]].toarray()
+    else:  # few: binary-search each column's members
+        for j, col in found:
+            out[:, j] = seg.skill_values(col, rows)
     return out
 
 
 def _wanted_strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
                       wanted: list[Resolved]) -> NDArray[np.float64]:
     """(k, len(wanted)): how well each person has each wanted skill (a look-alike word counts less)."""
-    exact = _strengths(index, seg, rows, [w.key for w in wanted])
-    similar = _strengths(index, seg, rows, [w.fuzzy_key for w in wanted]) * np.array([w.strength for w in wanted])
+    both = _strengths(index, seg, rows, [w.key for w in wanted] + [w.fuzzy_key for w in wanted])
+    exact, similar = both[:, :len(wanted)], both[:, len(wanted):] * np.array([w.strength for w in wanted])
     return np.maximum(exact, similar)
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from web import create_app
 from web.extensions import db
-from web.models import ApiToken, AuditEntry
+from web.models import ApiToken
 
 from .conftest import bearer
 

@@ -7,16 +7,21 @@ from ..models import AuditEntry
 
 def record(action, volunteer_id, fields):
     """Note that the current caller was shown these fields of this person."""
-    g.setdefault("audit", []).append((action, volunteer_id, sorted(fields)))
+    g.setdefault("audit", []).append((action, volunteer_id, fields))
+
+
+def _entry(action, volunteer_id, fields):
+    """An audit row for the current caller and request."""
+    from .principal import current_principal
+
+    principal = current_principal()
+    return AuditEntry(token_id=principal.token_id, actor=principal.label, action=action,
+                      volunteer_id=volunteer_id, fields=sorted(fields), path=request.path[:300])
 
 
 def log_change(action, volunteer_id, fields):
     """Add an audit entry for a change to the current transaction, so it commits with the change."""
-    from .principal import current_principal
-
-    principal = current_principal()
-    db.session.add(AuditEntry(token_id=principal.token_id, actor=principal.label, action=action,
-                              volunteer_id=volunteer_id, fields=sorted(fields), path=request.path[:300]))
+    db.session.add(_entry(action, volunteer_id, fields))
 
 
 def flush(response):
@@ -24,14 +29,7 @@ def flush(response):
     entries = g.pop("audit", None)
     if not entries or response.status_code >= 400:
         return response
-    from .principal import current_principal
-
-    principal = current_principal()
     db.session.rollback()  # never commit anything a view left half-done
-    db.session.add_all(
-        AuditEntry(token_id=principal.token_id, actor=principal.label, action=action,
-                   volunteer_id=vid, fields=fields, path=request.path[:300])
-        for action, vid, fields in entries
-    )
+    db.session.add_all(_entry(action, vid, fields) for action, vid, fields in entries)
     db.session.commit()
     return response

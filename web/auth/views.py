@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..common.pagination import SQLPage
-from ..common.schemas import BaseSchema, LocalDateTime
+from ..common.schemas import BaseSchema, Id, LocalDateTime
 from ..models import AuditEntry
 from .policy import require
 
@@ -28,8 +28,8 @@ class AuditEntrySchema(BaseSchema):
 class AuditQuerySchema(BaseSchema):
     """Filters for the audit log."""
 
-    volunteer_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
-    token_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    volunteer_id = Id(strict=False)
+    token_id = Id(strict=False)
     action = fields.String(validate=validate.OneOf(["read", "create", "update", "delete"]))
 
 

@@ -48,6 +48,12 @@ class BaseSchema(ma.Schema):
         return clean_text(data)
 
 
+def check_window(starts_at, ends_at):
+    """A time window must end after it starts (422 on `ends_at`)."""
+    if ends_at <= starts_at:
+        raise ValidationError("must be after starts_at", field_name="ends_at")
+
+
 class LocalDateTime(fields.AwareDateTime):
     """ISO 8601 datetime: naive input means Asia/Shanghai; output carries the +08:00 offset."""
 
@@ -84,8 +90,12 @@ class StrictBoolean(fields.Boolean):
 
 
 def Id(**kwargs):
-    """An integer id reference (1 to 2**31-1), so oversized numbers are a 422, not a database error."""
-    return fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1), **kwargs)
+    """An integer id reference (1 to 2**31-1), so oversized numbers are a 422, not a database error.
+
+    Strict (JSON numbers only) unless told otherwise: query strings pass `strict=False`.
+    """
+    kwargs.setdefault("strict", True)
+    return fields.Integer(validate=validate.Range(1, 2**31 - 1), **kwargs)
 
 
 class NestedSchema(ma.Schema):
@@ -128,10 +138,7 @@ class SlotList(fields.List):
         self._valid = {}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            key = repr(value) if isinstance(value, list) else None
-        except RecursionError:
-            key = None
+        key = repr(value) if isinstance(value, list) else None
         hit = self._valid.get(key) if key is not None else None
         if hit is None:
             hit = super()._deserialize(value, attr, data, **kwargs)

@@ -20,11 +20,11 @@ from tqdm import tqdm
 
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..extensions import db
-from ..matching.versioning import _next_version
+from ..matching.versioning import next_version
 from ..models import AuditEntry, Station, Volunteer
 from ..types import JSONList, UTCDateTime, utcnow
 from ..volunteers.schemas import VolunteerSchema
-from ..volunteers.service import volunteer_number_sql
+from ..volunteers.service import personal_fields, volunteer_number_sql
 from .cells import clean, parse_availability, phone_text, split_list
 from .headers import map_headers
 from .reader import TableError, open_table
@@ -337,7 +337,7 @@ class _Importer:
                 db.session.commit()
                 return
         now = utcnow()
-        version = _next_version(db.session)
+        version = next_version(db.session)
         if creates:
             blank = {f: None for f in STORED} | _defaults()  # executemany wants the same keys in every row
             rows = [blank | {f: c[f] for f in STORED if f in c} | {"created_at": now, "updated_at": now,
@@ -360,8 +360,7 @@ class _Importer:
 
     def _audit_new(self, new_rows, now):
         """One audit entry per person this batch created, naming the personal columns the file has."""
-        fields = sorted({"lat": "location", "lon": "location"}.get(f, f)
-                        for f in ("phone", "id_number", "address", "lat", "lon") if f in self.fields)
+        fields = personal_fields(self.fields)
         if not fields:
             return
         audit = AuditEntry.__table__
@@ -378,8 +377,8 @@ def _defaults():
 
 
 def _audit(vid, action, data, path):
-    names = {"lat": "location", "lon": "location"}
-    fields = sorted({names.get(f, f) for f in ("phone", "id_number", "address", "lat", "lon") if f in data})
+    """An audit row for a person this import updated."""
+    fields = personal_fields(data)
     return {"at": utcnow(), "token_id": None, "actor": "import", "action": action, "volunteer_id": vid,
             "fields": fields, "path": os.path.basename(path)[:300]}
 

@@ -40,19 +40,17 @@ class IndexCache:
         version = current_version(db.session)
         if version == self.version and self.index is not None:
             return self.index
+        from matcher.index import CandidateIndex  # heavy (scikit-learn): loaded on first match
+        from matcher.types import Person
+
         with self.lock:
             if self.index is None:
-                from matcher.index import CandidateIndex  # heavy (scikit-learn): loaded on first match
-                from matcher.types import Person
-
                 rows = db.session.execute(select(*_COLUMNS)).all()
                 self.index = CandidateIndex().fit(_person(r, Person) for r in rows)
             elif version != self.version:
                 gone = db.session.scalars(select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
                 self.index.remove(gone)
                 rows = db.session.execute(select(*_COLUMNS).where(Volunteer.change_version > self.version)).all()
-                from matcher.types import Person
-
                 self.index.upsert(_person(r, Person) for r in rows)
             self.version = max(self.version, version)
         return self.index

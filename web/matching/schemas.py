@@ -1,7 +1,9 @@
 """Schemas of the match routes."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StrictBoolean, StringList
+from ..common.schemas import (
+    BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StrictBoolean, StringList, check_window,
+)
 from ..tasks.schemas import TASK_ROLES
 
 
@@ -28,8 +30,8 @@ class MatchOptionsSchema(BaseSchema):
         check_weights(data)
 
 
-class MatchTaskSchema(PlacedSchema):
-    """An unsaved task to match, with the match options in the same body."""
+class MatchTaskSchema(PlacedSchema, MatchOptionsSchema):
+    """An unsaved task to match, with the match options (and their checks) in the same body."""
 
     place_required = False  # a station_id alone places it
 
@@ -41,18 +43,12 @@ class MatchTaskSchema(PlacedSchema):
     location = fields.Nested(LocationSchema)
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(required=True)
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 200))
-    max_distance_km = fields.Float(validate=validate.Range(0, 500, min_inclusive=False))
-    w_skill = fields.Float(validate=validate.Range(0, 100))
-    w_distance = fields.Float(validate=validate.Range(0, 100))
-    w_availability = fields.Float(validate=validate.Range(0, 100))
-    partial = StrictBoolean(load_default=False)
+    partial = StrictBoolean(load_default=False)  # a JSON body says true or false, not "1"
 
     @validates_schema
-    def _checks(self, data, **kwargs):
-        if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
-            raise ValidationError("must be after starts_at", field_name="ends_at")
-        check_weights(data)
+    def _window(self, data, **kwargs):
+        if "starts_at" in data and "ends_at" in data:
+            check_window(data["starts_at"], data["ends_at"])
 
 
 class MatchResultSchema(BaseSchema):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..models import PeopleVersion, Volunteer, VolunteerTombstone
 
 
-def _next_version(session):
+def next_version(session):
     """Bump the counter (creating its row on a database built without migrations) and return it."""
     bumped = session.execute(
         update(PeopleVersion).where(PeopleVersion.id == 1).values(version=PeopleVersion.version + 1)
@@ -29,7 +29,7 @@ def _stamp_people_changes(session, flush_context, instances):
     deleted = [o for o in session.deleted if isinstance(o, Volunteer)]
     if not changed and not deleted:
         return
-    version = _next_version(session)
+    version = next_version(session)
     for person in changed:
         person.change_version = version
     for person in deleted:

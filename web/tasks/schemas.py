@@ -1,7 +1,7 @@
 """Marshmallow schemas for tasks."""
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate, validates_schema
 
-from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StringList
+from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StringList, check_window
 
 TASK_ROLES = ("volunteer", "social_worker", "any")
 STATUSES = ("open", "filled", "done", "cancelled")
@@ -30,8 +30,8 @@ class TaskSchema(PlacedSchema):
 
     @validates_schema
     def _window(self, data, **kwargs):
-        if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
-            raise ValidationError("must be after starts_at", field_name="ends_at")
+        if "starts_at" in data and "ends_at" in data:
+            check_window(data["starts_at"], data["ends_at"])
 
 
 class TaskPatchSchema(TaskSchema):
@@ -43,7 +43,7 @@ class TaskPatchSchema(TaskSchema):
 class TaskQuerySchema(BaseSchema):
     """Filters for listing tasks; `from`/`to` keep tasks whose window overlaps them."""
 
-    station_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    station_id = Id(strict=False)
     status = fields.String(validate=validate.OneOf(STATUSES))
     from_ = LocalDateTime(data_key="from")
     to = LocalDateTime()

@@ -1,6 +1,7 @@
 """Writes of tasks."""
 from marshmallow import ValidationError
 
+from ..common.schemas import check_window
 from ..errors import Conflict
 from ..extensions import db
 from ..models import Station, Task
@@ -30,8 +31,7 @@ def update_task(task, data):
     if "station_id" in data:
         _station(data["station_id"])
     starts, ends = data.get("starts_at", task.starts_at), data.get("ends_at", task.ends_at)
-    if ends <= starts:
-        raise ValidationError({"ends_at": ["must be after starts_at"]})
+    check_window(starts, ends)
     if data.get("status") == "cancelled" and task.status == "done":
         raise Conflict("status", "task is done and cannot be cancelled")
     for key, value in data.items():

@@ -82,5 +82,5 @@ class VolunteerQuerySchema(BaseSchema):
     district = fields.String()
     skill = fields.String()
     role = fields.String(validate=validate.OneOf(ROLES))
-    station_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    station_id = Id(strict=False)
     active = fields.Boolean()

@@ -24,8 +24,8 @@ def volunteer_number_sql():
     return func.printf("VM%08d", Volunteer.id)
 
 
-def _personal(data):
-    """The personal-data fields present in `data`, as the audit log names them."""
+def personal_fields(data):
+    """The personal-data fields present in `data` (a dict or a collection of names), as the audit log names them."""
     names = {"lat": "location", "lon": "location"}
     return sorted({names.get(f, f) for f in PERSONAL_FIELDS if f in data})
 
@@ -64,7 +64,7 @@ def create_volunteer(data, issue_token=False):
     db.session.flush()
     number_people([volunteer])
     token = new_token("volunteer", volunteer_id=volunteer.id, name="sign-up")[1] if issue_token else None
-    audit.log_change("create", volunteer.id, _personal(data))
+    audit.log_change("create", volunteer.id, personal_fields(data))
     db.session.commit()
     if token:
         volunteer.token = token
@@ -78,8 +78,8 @@ def update_volunteer(volunteer, data):
     for key, value in data.items():
         setattr(volunteer, key, value)
     volunteer.source_hash = None  # no longer what any import file said
-    if _personal(data):
-        audit.log_change("update", volunteer.id, _personal(data))
+    if personal_fields(data):
+        audit.log_change("update", volunteer.id, personal_fields(data))
     db.session.commit()
     return volunteer
 

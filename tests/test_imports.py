@@ -80,6 +80,14 @@ def test_dirty_file_report(runner, app, tmp_path):
     assert stored["D-01"][8] == [{"day": "sat", "start": "09:00", "end": "12:00"}]
 
 
+def test_report_masks_id_numbers_under_any_header(runner, tmp_path):
+    source, report = tmp_path / "ids.csv", tmp_path / "report.csv"
+    source.write_text("姓名,证件号码,地址\n甲,110105194912310021,重庆市渝中区\n", encoding="utf-8")
+    assert run(runner, source, "--report", report).exit_code == 1
+    text = report.read_text("utf-8-sig")
+    assert "1101**********0021" in text and "110105194912310021" not in text
+
+
 def test_dry_run_writes_nothing(runner, app):
     result = run(runner, DATA / "people_gbk.csv", "--dry-run")
     assert result.exit_code == 0 and "dry run" in result.output and "created would be 3" in result.output

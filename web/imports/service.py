@@ -77,7 +77,8 @@ class Summary:
 class Report:
     """Rejected fields, one line each: row, column, value, reason (CSV in UTF-8 with BOM, for Excel)."""
 
-    def __init__(self, path):
+    def __init__(self, path, masked_columns=()):
+        self.masked_columns = set(masked_columns)  # the source columns that hold ID numbers
         self.handle = open(path, "w", encoding="utf-8-sig", newline="") if path else None
         self.writer = csv.writer(self.handle) if self.handle else None
         if self.writer:
@@ -86,8 +87,8 @@ class Report:
     def reject(self, row, column, value, reason):
         """Write one problem; ID numbers are masked, even in the report."""
         if self.writer:
-            if column and "身份证" in column or column == "id_number":
-                value = mask_id_number(value) if value and len(value) > 8 else value
+            if column in self.masked_columns and value and len(value) > 8:
+                value = mask_id_number(value)
             self.writer.writerow([row, column, "" if value is None else value, reason])
 
     def close(self):
@@ -412,7 +413,8 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
     if "name" not in columns.values():
         raise TableError(f"{path}: no name column (looked for 姓名/name; found: {', '.join(map(str, headers)) or 'nothing'})")
     summary = Summary(path=path, dry_run=dry_run, unknown_columns=unknown)
-    report = Report(report_path)
+    id_columns = [str(headers[i]) for i, f in columns.items() if f == "id_number"]
+    report = Report(report_path, masked_columns=id_columns)
     importer = _Importer(path, columns, headers, set(columns.values()), dry_run=dry_run, report=report, station_id=station_id)
     show = sys.stderr.isatty() if progress is None else progress
     try:

@@ -50,6 +50,10 @@ class Segment:
     availability: NDArray[np.uint8]
     skills: sparse.csr_matrix
     classes: list[RadiusClass]
+    completed: NDArray[np.int32]
+    dropped: NDArray[np.int32]
+    recent_hours: NDArray[np.float64]
+    recent_at: NDArray[np.float64]
     skill_columns: sparse.csc_matrix | None = None  # the same matrix by column, built on first use
 
     def skill_values(self, col: int, rows: NDArray[np.intp]) -> NDArray[np.float64]:
@@ -117,6 +121,10 @@ def _concat(a: Segment, b: Segment) -> Segment:
         availability=np.concatenate([a.availability, b.availability]),
         skills=sparse.vstack([a.skills, b.skills], format="csr"),
         classes=[],
+        completed=np.concatenate([a.completed, b.completed]),
+        dropped=np.concatenate([a.dropped, b.dropped]),
+        recent_hours=np.concatenate([a.recent_hours, b.recent_hours]),
+        recent_at=np.concatenate([a.recent_at, b.recent_at]),
     )
 
 
@@ -248,4 +256,8 @@ class CandidateIndex:
             availability=availability,
             skills=skills,
             classes=classes,
+            completed=np.array([p.services_completed for p in people], dtype=np.int32),
+            dropped=np.array([p.services_dropped for p in people], dtype=np.int32),
+            recent_hours=np.array([p.recent_hours for p in people], dtype=float),
+            recent_at=np.array([p.recent_hours_at for p in people], dtype=float),
         )

@@ -8,6 +8,8 @@ Factors, each in [0, 1]:
 - ``distance``: 1 at the door, falling linearly to 0 at the edge of the allowed radius (the
   smaller of the person's own radius and the request's).
 - ``availability``: the share of the task's window the person's weekly slots cover.
+- ``reliability`` and ``fairness``: from past service (see ``matcher.engagement``): completed
+  against dropped, and fewer recent hours (seen from the task's start) ranking a little higher.
 
 The score is the weighted mean of the factors, so it is in [0, 1] too. Ties are broken by
 distance, then id, so the order is deterministic.
@@ -19,14 +21,15 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from . import engagement
 from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
 from .geo import geodesic_km
 from .index import CandidateIndex, Segment
 from .skills import Resolved, is_chinese, normalise_term
-from .types import ROLES, Match, MatchRequest
+from .types import ROLES, Match, MatchRequest, Person
 
 MAX_RADIUS_KM = 500.0
-FACTORS = ("skill", "distance", "availability")
+FACTORS = ("skill", "distance", "availability", "reliability", "fairness")
 
 
 _ROW_SLICE_FROM = 20_000  # candidates from which one row slice of the matrix beats a search per column
@@ -52,7 +55,8 @@ def _wanted_strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp
     """(k, len(wanted)): how well each person has each wanted skill (a look-alike word counts less)."""
     both = _strengths(index, seg, rows, [w.key for w in wanted] + [w.fuzzy_key for w in wanted])
     exact, similar = both[:, :len(wanted)], both[:, len(wanted):] * np.array([w.strength for w in wanted])
-    return np.maximum(exact, similar)
+    best: NDArray[np.float64] = np.maximum(exact, similar)
+    return best
 
 
 def _has_required(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
@@ -77,6 +81,7 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
     span_weights, total_minutes = weights[span.start * 8:span.stop * 8], weights.sum()
     radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
     role = ROLES.index(request.role) if request.role in ROLES else None
+    when = request.starts_at.timestamp()  # fairness looks at hours served before the task
     excluded = np.fromiter(request.exclude_ids, dtype=np.int64) if request.exclude_ids else None
 
     parts = []
@@ -98,14 +103,16 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
             rows, dist, cover = rows[keep], dist[keep], cover[keep]
         skill = _wanted_strengths(index, seg, rows, wanted).mean(axis=1) if wanted else np.ones(len(rows))
         near = np.clip(1 - dist / np.minimum(seg.radius_km[rows], radius), 0.0, 1.0)
-        parts.append((s, rows, dist, np.column_stack([skill, near, cover]), seg.ids[rows]))
+        reliable = engagement.reliability(seg.completed[rows], seg.dropped[rows])
+        fair = engagement.fairness(engagement.decayed(seg.recent_hours[rows], seg.recent_at[rows], when))
+        parts.append((s, rows, dist, np.column_stack([skill, near, cover, reliable, fair]), seg.ids[rows]))
 
     segs = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
     rows = np.concatenate([p[1] for p in parts])
     dist = np.concatenate([p[2] for p in parts])
-    comps = np.concatenate([p[3] for p in parts]) if len(rows) else np.empty((0, 3))
+    comps = np.concatenate([p[3] for p in parts]) if len(rows) else np.empty((0, len(FACTORS)))
     ids = np.concatenate([p[4] for p in parts])
-    w = np.array([request.weights.skill, request.weights.distance, request.weights.availability])
+    w = np.array(request.weights.as_tuple())
     score = np.clip(comps @ w / w.sum(), 0.0, 1.0)
     order = _top(score, dist, ids, request.limit)
 
@@ -136,11 +143,26 @@ def _match(index: CandidateIndex, seg: Segment, row: int, score: float, comps: N
     bits = np.unpackbits(seg.availability[row], count=weights.size).astype(bool)
     spans = free_spans(bits, weights)
     reasons.extend(format_span(*span, chinese=chinese) for span in spans[:2])
+    reasons.extend(_engagement_reasons(person, request.starts_at.timestamp(), chinese))
     return Match(
         volunteer_id=person.id, name=person.name, role=person.role, score=round(score, 4),
         distance_km=round(km, 2), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
         reasons=reasons, district=person.district,
     )
+
+
+def _engagement_reasons(person: Person, when: float, chinese: bool) -> list[str]:
+    """'completed 5 of 6 services', '12 h served lately', or 'new: no past service'."""
+    done, accepted = person.services_completed, person.services_completed + person.services_dropped
+    if accepted == 0:
+        return ["新志愿者，尚无服务记录" if chinese else "new: no past service"]
+    reasons = [f"已完成 {done}/{accepted} 次服务" if chinese else f"completed {done} of {accepted} services"]
+    recent = float(engagement.decayed(person.recent_hours, person.recent_hours_at, when))
+    if recent >= 0.5:
+        reasons.append(f"近期服务约 {recent:.0f} 小时" if chinese else f"about {recent:.0f} h served lately")
+    else:
+        reasons.append("近期未服务" if chinese else "no service lately")
+    return reasons
 
 
 def _skill_reasons(index: CandidateIndex, skills: tuple[str, ...], wanted: list[Resolved], chinese: bool) -> list[str]:

@@ -25,20 +25,34 @@ class Person:
     active: bool = True
     tier: str = "regular"
     district: str | None = None
+    services_completed: int = 0
+    services_dropped: int = 0
+    recent_hours: float = 0.0  # decayed hours served (see matcher.engagement), held at:
+    recent_hours_at: float = 0.0  # POSIX seconds
 
 
 @dataclass(frozen=True)
 class Weights:
-    """How much each factor counts; any may be 0, not all. Scores are the weighted mean."""
+    """How much each factor counts; any may be 0, not all. Scores are the weighted mean.
+
+    Reliability and fairness weigh little by default: they order people who fit a task about
+    equally well, they do not outrank a better fit.
+    """
 
     skill: float = 0.5
     distance: float = 0.3
     availability: float = 0.2
+    reliability: float = 0.1
+    fairness: float = 0.05
 
     def __post_init__(self) -> None:
-        values = (self.skill, self.distance, self.availability)
+        values = self.as_tuple()
         if any(v < 0 for v in values) or sum(values) <= 0:
             raise ValueError("weights must be >= 0 and not all 0")
+
+    def as_tuple(self) -> tuple[float, float, float, float, float]:
+        """The weights in the order of scoring.FACTORS."""
+        return (self.skill, self.distance, self.availability, self.reliability, self.fairness)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from matcher.engagement import FAIR_HOURS, add_hours, decayed, fairness, reliability
 from matcher.availability import WEEK_SLOTS, coverage, week_bitmap, window_weights
 from matcher.geo import geodesic_km, haversine_km
 from matcher.index import CandidateIndex
@@ -152,18 +153,19 @@ def test_skill_factor_and_weights():
     people = [person(1, skills=("心理咨询",)), person(2, skills=("法律援助",), lat=HOME[0])]
     results = ranked(people, skills=("心理疏导", "法律援助"))
     assert_allclose([m.components["skill"] for m in results], [0.5, 0.5])
-    only_distance = ranked(people, skills=("心理疏导",), weights=Weights(skill=0, distance=1, availability=0))
+    only_distance = ranked(people, skills=("心理疏导",), weights=Weights(skill=0, distance=1, availability=0, reliability=0, fairness=0))
     assert [m.score for m in only_distance] == [1.0, 1.0]
     with pytest.raises(ValueError):
-        Weights(skill=0, distance=0, availability=0)
+        Weights(skill=0, distance=0, availability=0, reliability=0, fairness=0)
 
 
 def test_reasons_in_the_language_of_the_data():
     zh = ranked([person(1, 3.2, skills=("心理咨询",), availability=(("sat", "09:00", "12:00"),))])[0]
-    assert zh.reasons == ["有心理咨询 (≈ 心理疏导)", "3.2 km", "周六 09:00–12:00 有空"]
+    assert zh.reasons == ["有心理咨询 (≈ 心理疏导)", "3.2 km", "周六 09:00–12:00 有空", "新志愿者，尚无服务记录"]
     en = ranked([person(1, 3.2, skills=("counselling",), availability=(("sat", "09:00", "12:00"),))],
                 skills=("psychological support",))[0]
-    assert en.reasons == ["has counselling (≈ psychological support)", "3.2 km away", "free Sat 09:00–12:00"]
+    assert en.reasons == ["has counselling (≈ psychological support)", "3.2 km away", "free Sat 09:00–12:00",
+                          "new: no past service"]
 
 
 def test_upsert_and_remove_are_seen_by_the_next_query():
@@ -236,3 +238,53 @@ def test_more_covered_time_ranks_higher_all_else_equal(start_a, start_b):
     results = ranked(people, partial=True)
     if start_a != start_b:
         assert results[0].volunteer_id == (1 if start_a < start_b else 2)
+
+
+# --- engagement factors -----------------------------------------------------------------------
+
+def test_reliability_has_a_neutral_prior_and_follows_the_record():
+    assert_allclose([reliability(0, 0), reliability(3, 0), reliability(3, 3), reliability(0, 2)],
+                    [0.5, 0.8, 0.5, 0.25])
+
+
+def test_recent_hours_decay_with_a_thirty_day_half_life():
+    day = 86_400.0
+    assert_allclose(decayed(8.0, 0.0, 30 * day), 4.0)
+    assert decayed(8.0, 10 * day, 0.0) == 8.0  # seen from before they were recorded: not grown
+    total, at = add_hours(0.0, None, 6.0, 100 * day)
+    total, at = add_hours(total, at, 4.0, 130 * day)
+    assert at == 130 * day
+    assert_allclose(total, 3.0 + 4.0)
+    # A late record of an earlier service counts as if it had come in time.
+    late, late_at = add_hours(4.0, 130 * day, 6.0, 100 * day)
+    assert late_at == 130 * day
+    assert_allclose(late, 7.0)
+    assert_allclose([fairness(0.0), fairness(FAIR_HOURS), fairness(3 * FAIR_HOURS)], [1.0, 0.5, 0.25])
+
+
+def test_reliability_ranks_the_dependable_above_the_dropper_and_the_newcomer_between():
+    people = [person(1, services_completed=6), person(2, services_dropped=3), person(3)]
+    results = ranked(people)
+    assert [m.volunteer_id for m in results] == [1, 3, 2]
+    by_id = {m.volunteer_id: m for m in results}
+    assert_allclose([by_id[i].components["reliability"] for i in (1, 2, 3)], [7 / 8, 1 / 5, 1 / 2])
+    assert "completed 6 of 6 services" in ranked(people, skills=("counselling",))[0].reasons
+    assert "已完成 6/6 次服务" in by_id[1].reasons
+    # Weight 0 switches it off: the three then tie and fall back to distance, then id.
+    off = ranked(people, weights=Weights(reliability=0))
+    assert [m.volunteer_id for m in off] == [1, 2, 3] and len({m.score for m in off}) == 1
+
+
+def test_fairness_lifts_people_who_have_not_served_lately():
+    when = SAT_9.timestamp()
+    busy = person(1, services_completed=5, recent_hours=24.0, recent_hours_at=when)
+    rested = person(2, services_completed=5, recent_hours=24.0, recent_hours_at=when - 120 * 86_400)
+    results = ranked([busy, rested])
+    assert [m.volunteer_id for m in results] == [2, 1]
+    assert_allclose(results[1].components["fairness"], 1 / 3, atol=1e-4)
+    assert_allclose(results[0].components["fairness"], 1 / (1 + 24 / 16 / FAIR_HOURS), atol=1e-4)
+    assert "近期服务约 24 小时" in results[1].reasons
+    # A better fit still wins: fairness only orders people who fit about equally well.
+    farther_fresh = person(3, 6.0, services_completed=5)
+    assert ranked([busy, farther_fresh])[0].volunteer_id == 1
+    assert [m.volunteer_id for m in ranked([busy, rested], weights=Weights(fairness=0))] == [1, 2]

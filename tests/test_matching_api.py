@@ -5,6 +5,7 @@ import textwrap
 
 import pytest
 
+from matcher.scoring import FACTORS
 from web import create_app
 from web.extensions import db
 
@@ -46,7 +47,8 @@ def test_ranked_explained_matches(client, city):
     assert ranked == [ids["near"], ids["far"], ids["lawyer"]]  # `busy` is free only on Sunday
     first = body["results"][0]
     assert set(first) == {"volunteer_id", "name", "role", "district", "score", "distance_km", "components", "reasons"}
-    assert first["reasons"][0] == "有心理咨询 (≈ 心理疏导)" and first["reasons"][-1] == "周六 09:00–12:00 有空"
+    assert first["reasons"][0] == "有心理咨询 (≈ 心理疏导)" and "周六 09:00–12:00 有空" in first["reasons"]
+    assert first["reasons"][-1] == "新志愿者，尚无服务记录" and set(first["components"]) == set(FACTORS)
     assert "13800138000" not in response.get_data(as_text=True)
     scores = [r["score"] for r in body["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -59,13 +61,13 @@ def test_options(client, city):
     assert len(client.get(url + "?limit=1").get_json()["results"]) == 1
     near_only = client.get(url + "?max_distance_km=2").get_json()["results"]
     assert {r["volunteer_id"] for r in near_only} == {ids["near"], ids["lawyer"]}
-    distance_only = client.get(url + "?w_skill=0&w_availability=0&w_distance=1").get_json()["results"]
+    distance_only = client.get(url + "?w_skill=0&w_availability=0&w_distance=1&w_reliability=0&w_fairness=0").get_json()["results"]
     assert [r["volunteer_id"] for r in distance_only] == [ids["lawyer"], ids["near"], ids["far"]]
     partial = client.get(url + "?partial=true").get_json()["results"]
     assert ids["busy"] not in {r["volunteer_id"] for r in partial}  # Sunday covers none of Saturday
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "w_skill=-1", "w_skill=0&w_distance=0&w_availability=0",
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "w_skill=-1", "w_skill=0&w_distance=0&w_availability=0&w_reliability=0&w_fairness=0",
                                    "max_distance_km=0", "max_distance_km=900", "limit=many"])
 def test_bad_options_are_422(client, city, query):
     response = client.get(f"/api/v1/tasks/{city[0]['id']}/matches?{query}")

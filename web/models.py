@@ -1,5 +1,7 @@
 """Database models: people, stations and service tasks."""
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -72,6 +74,13 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
     # Hash of the import row this person was last written from; any other write clears it, so a
     # re-import of an unchanged row is recognised without validating it again.
     source_hash: Mapped[str | None] = mapped_column(String(32))
+    # Engagement, kept up to date by every assignment transition (in the same transaction), so
+    # the matcher's reliability and fairness factors read them from its index, not per request.
+    services_completed: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    services_dropped: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # Hours served, decayed exponentially (see web/engagement/stats.py) to `recent_hours_at`.
+    recent_hours: Mapped[float] = mapped_column(Float, nullable=False, default=0.0, server_default="0")
+    recent_hours_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
 
 class PeopleVersion(db.Model):
@@ -161,3 +170,74 @@ class AuditEntry(db.Model):
     volunteer_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     fields: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
     path: Mapped[str] = mapped_column(String(300), nullable=False)
+
+
+ASSIGNMENT_STATUSES = ("invited", "accepted", "declined", "cancelled", "completed", "no_show")
+
+
+class Plan(TimestampMixin, db.Model):
+    """A proposed batch of invitations for a station's tasks, kept until committed."""
+
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="proposed")
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float, nullable=False)
+    greedy_total: Mapped[float] = mapped_column(Float, nullable=False)
+    # [{"task_id", "volunteer_id", "score"}] and [{"task_id", "seats", "reason"}]
+    seats: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    unfilled: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    task_ids: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+
+
+class Assignment(TimestampMixin, db.Model):
+    """A person asked to serve on a task: invited -> accepted/declined -> completed, no-show or cancelled."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("task_id", "volunteer_id", name="task_person"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+        Index("ix_assignment_volunteer_status", "volunteer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="invited")
+    invited_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    responded_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # Accepted, then cancelled by the person or not shown up: counts against reliability.
+    dropped: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id", ondelete="SET NULL"))
+
+    task = relationship(Task)
+    volunteer = relationship(Volunteer)
+
+
+class ServiceRecord(TimestampMixin, db.Model):
+    """Hours served on a completed assignment: verified by the station, or self-reported until confirmed."""
+
+    __tablename__ = "service_record"
+    __table_args__ = (CheckConstraint("hours > 0", name="hours"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), nullable=False, unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), nullable=False, index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), nullable=False, index=True)
+    served_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    hours: Mapped[float] = mapped_column(Float, nullable=False)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)  # verified | self_reported
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # confirmed | pending
+    note: Mapped[str | None] = mapped_column(String(500))  # why the hours exceed the task's window
+    recorded_by: Mapped[str] = mapped_column(String(60), nullable=False)
+    confirmed_by: Mapped[str | None] = mapped_column(String(60))
+
+    assignment = relationship(Assignment, backref=db.backref("record", uselist=False))
+    task = relationship(Task)
+    station = relationship(Station)

@@ -15,7 +15,8 @@ from ..models import Volunteer, VolunteerTombstone
 from .versioning import current_version
 
 _COLUMNS = (Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Volunteer.role, Volunteer.max_distance_km,
-            Volunteer.skills, Volunteer.availability, Volunteer.active, Volunteer.tier, Volunteer.district)
+            Volunteer.skills, Volunteer.availability, Volunteer.active, Volunteer.tier, Volunteer.district,
+            Volunteer.services_completed, Volunteer.services_dropped, Volunteer.recent_hours, Volunteer.recent_hours_at)
 
 
 def _person(row, Person):
@@ -24,6 +25,8 @@ def _person(row, Person):
         id=row.id, name=row.name, lat=row.lat, lon=row.lon, role=row.role, max_distance_km=row.max_distance_km,
         skills=tuple(row.skills or ()), availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability or ()),
         active=row.active, tier=row.tier, district=row.district,
+        services_completed=row.services_completed, services_dropped=row.services_dropped,
+        recent_hours=row.recent_hours, recent_hours_at=row.recent_hours_at.timestamp() if row.recent_hours_at else 0.0,
     )
 
 

@@ -7,10 +7,22 @@ from ..common.schemas import (
 from ..tasks.schemas import TASK_ROLES
 
 
+WEIGHTS = ("w_skill", "w_distance", "w_availability", "w_reliability", "w_fairness")
+
+
+def weights_of(data):
+    """The matcher's Weights from the `w_*` options, defaults for those not given."""
+    from matcher.types import Weights
+
+    defaults = dict(zip(WEIGHTS, Weights().as_tuple()))
+    return Weights(*(data.get(name, defaults[name]) for name in WEIGHTS))
+
+
 def check_weights(data):
-    """The three weights may not all be 0 (nothing would rank anyone)."""
-    given = [data[k] for k in ("w_skill", "w_distance", "w_availability") if k in data]
-    if len(given) == 3 and sum(given) == 0:
+    """The weights, given or default, may not all be 0 (nothing would rank anyone)."""
+    try:
+        weights_of(data)
+    except ValueError:
         raise ValidationError("the weights cannot all be 0", field_name="w_skill")
 
 
@@ -23,6 +35,10 @@ class MatchOptionsSchema(BaseSchema):
     w_skill = fields.Float(validate=validate.Range(0, 100))
     w_distance = fields.Float(validate=validate.Range(0, 100))
     w_availability = fields.Float(validate=validate.Range(0, 100))
+    w_reliability = fields.Float(validate=validate.Range(0, 100),
+                                 metadata={"description": "completed against dropped services (default 0.1)"})
+    w_fairness = fields.Float(validate=validate.Range(0, 100),
+                              metadata={"description": "fewer recent hours rank higher (default 0.05)"})
     partial = fields.Boolean(load_default=False, metadata={"description": "admit people free for part of the window"})
 
     @validates_schema

@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import Station
 from ..tasks.views import get_task_or_404
 from .index_cache import index_cache
-from .schemas import MatchOptionsSchema, MatchResponseSchema, MatchTaskSchema
+from .schemas import MatchOptionsSchema, MatchResponseSchema, MatchTaskSchema, weights_of
 
 blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Ranked, explained candidates")
 
@@ -16,19 +16,13 @@ def _request(task, options):
     """A stored or unsaved task plus options -> the matcher's MatchRequest."""
     # Imported here, not at module level: scikit-learn and SciPy cost ~100 MB, which CLI jobs
     # such as imports never need.
-    from matcher.types import MatchRequest, Weights
+    from matcher.types import MatchRequest
 
-    defaults = Weights()
-    weights = Weights(
-        skill=options.get("w_skill", defaults.skill),
-        distance=options.get("w_distance", defaults.distance),
-        availability=options.get("w_availability", defaults.availability),
-    )
     return MatchRequest(
         lat=task["lat"], lon=task["lon"], starts_at=task["starts_at"], ends_at=task["ends_at"],
         skills=tuple(task.get("skills", ())), required_skills=tuple(task.get("required_skills", ())),
         role=task.get("role", "any"), max_distance_km=options.get("max_distance_km"),
-        partial=options.get("partial", False), weights=weights, limit=options["limit"],
+        partial=options.get("partial", False), weights=weights_of(options), limit=options["limit"],
     )
 
 

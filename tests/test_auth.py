@@ -24,6 +24,14 @@ def world(client, anon, make_token):
         "name": "李娜", "phone": Q_PHONE, "address": "重庆市南岸区", "station_id": b["id"]}).get_json()
     task = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "辅导", "starts_at": "2026-12-05T09:00",
                                               "ends_at": "2026-12-05T12:00"}).get_json()
+    # A past task at A that p has served on (self-reported, awaiting the station's confirmation).
+    past = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "助老", "starts_at": "2026-01-10T09:00",
+                                              "ends_at": "2026-01-10T12:00"}).get_json()
+    asg = client.post(f"/api/v1/tasks/{past['id']}/assignments", json={"volunteer_id": p["id"]}).get_json()
+    for body in ({"status": "accepted"}, {"status": "completed", "hours": 2}):
+        response = anon.patch(f"/api/v1/assignments/{asg['id']}", json=body, environ_base=bearer(p["token"]))
+        assert response.status_code == 200, response.get_json()
+    asg = response.get_json()
     tokens = {
         "none": None,
         "self": p["token"],
@@ -32,7 +40,7 @@ def world(client, anon, make_token):
         "other_coordinator": make_token("coordinator", station_ids=[b["id"]]),
         "admin": make_token("admin"),
     }
-    return {"a": a, "b": b, "p": p, "q": q, "task": task, "tokens": tokens}
+    return {"a": a, "b": b, "p": p, "q": q, "task": task, "asg": asg, "rec": asg["record"], "tokens": tokens}
 
 
 ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
@@ -59,14 +67,25 @@ ROUTES = [
     ("patch", "/api/v1/tasks/{task}", {"station_id": "{b}"}, [401, 403, 403, 403, 404, 200]),
     ("get", "/api/v1/tasks/{task}/matches", None, [401, 403, 403, 200, 404, 200]),
     ("post", "/api/v1/matches", {**NEW_TASK, "station_id": "{a}", "partial": True}, [401, 403, 403, 200, 403, 200]),
+    ("get", "/api/v1/tasks/{task}/assignments", None, [401, 403, 403, 200, 404, 200]),
+    ("post", "/api/v1/tasks/{task}/assignments", {"volunteer_id": "{q}"}, [401, 403, 403, 201, 404, 201]),
+    ("get", "/api/v1/assignments/{asg}", None, [401, 200, 404, 200, 404, 200]),
+    ("patch", "/api/v1/assignments/{asg}", {"rating": 4}, [401, 403, 404, 200, 404, 200]),
+    ("get", "/api/v1/volunteers/{p}/assignments", None, [401, 200, 404, 200, 404, 200]),
+    ("get", "/api/v1/volunteers/{p}/service-records", None, [401, 200, 404, 200, 404, 200]),
+    ("get", "/api/v1/volunteers/{p}/service-records.csv", None, [401, 200, 404, 200, 404, 200]),
+    ("patch", "/api/v1/service-records/{rec}", {"status": "confirmed"}, [401, 403, 403, 200, 404, 200]),
 ]
+# Where a caller outside the usual two is entitled to a phone number: a coordinator inviting q
+# to their task must be able to call q.
+CONTACT_SHOWN = {("post", "/api/v1/tasks/{task}/assignments", "coordinator"): Q_PHONE}
 CASES = [(route, role, route[3][i]) for route in ROUTES for role_index, role in enumerate(ROLES)
          for i in [role_index]]
 
 
 def _fill(value, world):
     """Put the world's ids into a path or body template."""
-    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task")}
+    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task", "asg", "rec")}
     if isinstance(value, str):
         return int(value.format(**ids)) if value.startswith("{") and value.endswith("}") else value.format(**ids)
     if isinstance(value, dict):
@@ -85,11 +104,15 @@ def test_authorisation_matrix(world, anon, route, role, expected):
     response = getattr(anon, method)(_fill(path, world), **kwargs)
     assert response.status_code == expected, response.get_data(as_text=True)
     text = response.get_data(as_text=True)
-    # The full ID number is never returned to anyone; contact details only to the person and admins.
+    # The full ID number is never returned to anyone; contact details only to the person and admins
+    # (and to a coordinator who has just invited the person).
     assert ID_NUMBER not in text
+    shown = CONTACT_SHOWN.get((method, path, role))
+    if shown:
+        assert shown in text
     if role not in ("self", "admin"):
         assert P_PHONE not in text and P_ADDRESS not in text
-    if role not in ("other_volunteer", "admin"):
+    if role not in ("other_volunteer", "admin") and shown != Q_PHONE:
         assert Q_PHONE not in text
 
 
@@ -97,7 +120,8 @@ def test_matrix_covers_every_route_of_the_api(app):
     documented = {(m, p) for p, ops in app.test_client().get("/api/v1/openapi.json").get_json()["paths"].items()
                   for m in ops if m in ("get", "post", "patch", "delete")}
     tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{a}", "{station_id}")
-               .replace("{task}", "{task_id}").replace("424242", "{volunteer_id}")) for m, p, _, _ in ROUTES}
+               .replace("{task}", "{task_id}").replace("424242", "{volunteer_id}").replace("{asg}", "{assignment_id}")
+               .replace("{rec}", "{record_id}")) for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 
 
@@ -161,7 +185,9 @@ def test_audit_log_records_reads_and_changes_of_personal_data(world, anon, clien
     assert ("read", "admin", ["address", "location", "phone"]) in summary
     assert ("create", "anonymous", ["address", "id_number", "location", "phone"]) in summary
     assert not any(actor == "coordinator" for _, actor, _ in summary)
-    assert all(e["path"].startswith("/api/v1/volunteers") for e in entries)
+    assert all(e["path"].startswith(("/api/v1/volunteers", "/api/v1/tasks/", "/api/v1/assignments/")) for e in entries)
+    # The world's invitation and answers showed p's phone on the assignment: audited too.
+    assert ("read", "admin", ["phone"]) in summary and ("read", "volunteer", ["phone"]) in summary
 
 
 def test_security_headers(anon):

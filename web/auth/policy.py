@@ -1,7 +1,10 @@
 """Authorisation rules: which caller may do what to which object, and what personal data they see."""
 from flask_smorest import abort
+from sqlalchemy import select
 
 from ..common.personal import mask_id_number, mask_phone
+from ..extensions import db
+from ..models import Assignment, Task
 from . import audit
 from .principal import current_principal
 
@@ -31,17 +34,42 @@ def can_see_person(principal, volunteer):
     if principal.role == "volunteer":
         return principal.volunteer_id == volunteer.id
     if principal.role == "coordinator":
-        return volunteer.station_id in principal.station_ids
+        return volunteer.station_id in principal.station_ids or asked_by(principal.station_ids, volunteer.id)
     return False
 
 
-def can_see_contact(principal, volunteer):
-    """Whether the caller may see phone and home place: admins and the person themself.
+LIVE = ("invited", "accepted")
 
-    Coordinators see contact details only of people invited to or serving on their tasks,
-    which arrives with assignments; until then they see masked phones and districts only.
-    """
-    return principal.role == "admin" or (principal.role == "volunteer" and principal.volunteer_id == volunteer.id)
+
+def asked_by(station_ids, volunteer_id, statuses=None):
+    """Whether these stations have asked this person to serve (in one of `statuses`, if given)."""
+    stmt = (select(Assignment.id).join(Task, Assignment.task_id == Task.id)
+            .where(Assignment.volunteer_id == volunteer_id, Task.station_id.in_(station_ids)))
+    if statuses is not None:
+        stmt = stmt.where(Assignment.status.in_(statuses))
+    return bool(station_ids) and db.session.scalar(stmt.limit(1)) is not None
+
+
+def can_see_contact(principal, volunteer):
+    """Whether the caller may see phone and home place: admins, the person themself, and the
+    coordinators of a task the person is invited to or accepted on (they need to reach them)."""
+    if principal.role == "admin" or (principal.role == "volunteer" and principal.volunteer_id == volunteer.id):
+        return True
+    return principal.role == "coordinator" and asked_by(principal.station_ids, volunteer.id, LIVE)
+
+
+def assignment_phone(assignment):
+    """The person's phone as this caller may see it on an assignment (full ones are audited)."""
+    principal = current_principal()
+    phone = assignment.volunteer.phone
+    full = (principal.role == "admin" or principal.volunteer_id == assignment.volunteer_id
+            or (principal.role == "coordinator" and assignment.status in LIVE
+                and assignment.task.station_id in principal.station_ids))
+    if not full:
+        return mask_phone(phone)
+    if phone is not None:
+        audit.record("read", assignment.volunteer_id, ["phone"])
+    return phone
 
 
 PRIVATE_FIELDS = ("phone", "address", "location")

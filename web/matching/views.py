@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from ..auth import policy
+from ..engagement.service import booked_people
 from ..extensions import db
 from ..models import Station
 from ..tasks.views import get_task_or_404
@@ -12,7 +13,7 @@ from .schemas import MatchOptionsSchema, MatchResponseSchema, MatchTaskSchema, w
 blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Ranked, explained candidates")
 
 
-def _request(task, options):
+def _request(task, options, task_id=None):
     """A stored or unsaved task plus options -> the matcher's MatchRequest."""
     # Imported here, not at module level: scikit-learn and SciPy cost ~100 MB, which CLI jobs
     # such as imports never need.
@@ -23,6 +24,7 @@ def _request(task, options):
         skills=tuple(task.get("skills", ())), required_skills=tuple(task.get("required_skills", ())),
         role=task.get("role", "any"), max_distance_km=options.get("max_distance_km"),
         partial=options.get("partial", False), weights=weights_of(options), limit=options["limit"],
+        exclude_ids=booked_people(task["starts_at"], task["ends_at"], task_id),
     )
 
 
@@ -45,7 +47,7 @@ class TaskMatches(MethodView):
         policy.require_station(principal, task.station_id)
         fields = {"lat": task.lat, "lon": task.lon, "starts_at": task.starts_at, "ends_at": task.ends_at,
                   "skills": task.skills, "required_skills": task.required_skills, "role": task.role}
-        return _answer(task.id, _request(fields, options))
+        return _answer(task.id, _request(fields, options, task.id))
 
 
 @blp.route("/matches")

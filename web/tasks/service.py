@@ -27,14 +27,32 @@ def create_task(data):
 
 
 def update_task(task, data):
-    """Apply a partial update; the window must stay ordered and only cancelling changes status."""
+    """Apply a partial update; the window must stay ordered and only cancelling changes status.
+
+    Under the booking lock: the headcount cannot drop below the people already accepted, the
+    window cannot move under them, and cancelling releases everyone asked.
+    """
+    from ..engagement import service as engagement
+    from ..engagement.locking import lock_booking
+
     if "station_id" in data:
         _station(data["station_id"])
+    tasks, _ = lock_booking([task.id], [])
+    task = tasks[task.id]
     starts, ends = data.get("starts_at", task.starts_at), data.get("ends_at", task.ends_at)
     check_window(starts, ends)
     if data.get("status") == "cancelled" and task.status == "done":
         raise Conflict("status", "task is done and cannot be cancelled")
+    accepted = engagement.accepted_count(task.id)
+    if data.get("headcount", task.headcount) < accepted:
+        raise Conflict("headcount", f"{accepted} people have accepted already; cancel some first")
+    if accepted and (starts != task.starts_at or ends != task.ends_at) and data.get("status") != "cancelled":
+        raise Conflict("starts_at", f"{accepted} people have accepted this time; cancel them first, or the task")
     for key, value in data.items():
         setattr(task, key, value)
+    if task.status == "cancelled":
+        engagement.cancel_task_assignments(task)
+    elif "headcount" in data:
+        engagement.refresh_task_status(task)
     db.session.commit()
     return task

@@ -1,0 +1,224 @@
+"""Assignments from invitation to recorded hours: the allowed transitions and the booking rules.
+
+A person is never `accepted` on two tasks whose windows overlap (back-to-back is fine), and a
+task never has more accepted people than its headcount. Both are checked under the booking
+locks (see locking.py), so concurrent requests cannot both pass a check and then both write.
+"""
+import datetime as dt
+
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from matcher.engagement import add_hours
+
+from ..auth.policy import LIVE
+from ..auth.principal import current_principal
+from ..errors import Conflict
+from ..extensions import db
+from ..models import Assignment, ServiceRecord, Task
+from ..types import utcnow
+from .locking import lock_booking
+
+# From each state, the states it may move to.
+TRANSITIONS = {
+    "invited": ("accepted", "declined", "cancelled"),
+    "accepted": ("cancelled", "completed", "no_show"),
+}
+
+
+def _window_hours(task):
+    return (task.ends_at - task.starts_at).total_seconds() / 3600
+
+
+def overlapping_booking(volunteer_id, starts_at, ends_at, exclude_task_id=None):
+    """The task this person is accepted on that overlaps the window, or None (touching ends do not overlap)."""
+    stmt = (select(Task).join(Assignment, Assignment.task_id == Task.id)
+            .where(Assignment.volunteer_id == volunteer_id, Assignment.status == "accepted",
+                   Task.starts_at < ends_at, Task.ends_at > starts_at))
+    if exclude_task_id is not None:
+        stmt = stmt.where(Task.id != exclude_task_id)
+    return db.session.scalars(stmt.order_by(Task.starts_at).limit(1)).first()
+
+
+def booked_people(starts_at, ends_at, task_id=None):
+    """Ids of people who cannot be matched to this window: accepted on an overlapping task, or
+    already asked (in any state) for this very task."""
+    stmt = (select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
+            .where(Assignment.status == "accepted", Task.starts_at < ends_at, Task.ends_at > starts_at))
+    ids = set(db.session.scalars(stmt))
+    if task_id is not None:
+        ids.update(db.session.scalars(select(Assignment.volunteer_id).where(Assignment.task_id == task_id)))
+    return frozenset(ids)
+
+
+def accepted_count(task_id):
+    return db.session.scalar(select(func.count()).where(Assignment.task_id == task_id,
+                                                        Assignment.status == "accepted"))
+
+
+def check_invitable(task, person):
+    """Refuse (409) an invitation that could never be accepted."""
+    if task.status != "open":
+        raise Conflict("task", f"task {task.id} is {task.status}: it takes no more invitations")
+    if not person.active:
+        raise Conflict("volunteer_id", f"person {person.id} is not active")
+    if task.role != "any" and person.role != task.role:
+        raise Conflict("volunteer_id", f"task {task.id} needs a {task.role}; person {person.id} is a {person.role}")
+    clash = overlapping_booking(person.id, task.starts_at, task.ends_at, exclude_task_id=task.id)
+    if clash is not None:
+        raise Conflict("volunteer_id", f"person {person.id} is already booked at that time (task {clash.id}, {clash.title})")
+
+
+def invite(task, volunteer_id, plan_id=None):
+    """Invite a person to a task; an earlier declined or cancelled invitation is renewed."""
+    from ..models import Volunteer
+
+    person = db.session.get(Volunteer, volunteer_id)
+    if person is None:
+        raise ValidationError({"volunteer_id": [f"no person with id {volunteer_id}"]})
+    check_invitable(task, person)
+    assignment = db.session.scalar(select(Assignment).where(Assignment.task_id == task.id,
+                                                            Assignment.volunteer_id == volunteer_id))
+    if assignment is None:
+        assignment = Assignment(task=task, volunteer=person, status="invited", plan_id=plan_id)
+        db.session.add(assignment)
+    elif assignment.status in ("declined", "cancelled"):
+        assignment.status, assignment.invited_at, assignment.plan_id = "invited", utcnow(), plan_id
+        assignment.responded_at = assignment.finished_at = None
+        assignment.dropped = False
+    else:
+        raise Conflict("volunteer_id", f"person {volunteer_id} already has an assignment on task {task.id} "
+                                       f"(assignment {assignment.id}, {assignment.status})")
+    return assignment
+
+
+def refresh_task_status(task):
+    """open <-> filled by the accepted count; done once nobody is left to serve after someone served."""
+    if task.status in ("cancelled", "done"):
+        return
+    accepted = accepted_count(task.id)
+    live = db.session.scalar(select(func.count()).where(Assignment.task_id == task.id, Assignment.status.in_(LIVE)))
+    completed = db.session.scalar(select(func.count()).where(Assignment.task_id == task.id,
+                                                             Assignment.status == "completed"))
+    if live == 0 and completed > 0:
+        task.status = "done"
+    else:
+        task.status = "filled" if accepted >= task.headcount else "open"
+
+
+def change(assignment, data):
+    """Apply a PATCH: a status change (with hours when completing), and/or feedback.
+
+    The caller has been authorised already; a volunteer changing their own assignment reports
+    hours as self-reported, a coordinator or admin as verified.
+    """
+    by_station = current_principal().role in ("admin", "coordinator")
+    target = data.get("status")
+    if target is not None:
+        _transition(assignment, target, data, by_station)
+    if "rating" in data or "comment" in data:
+        if assignment.status != "completed":
+            raise Conflict("status", f"assignment {assignment.id} is {assignment.status}: only a completed one is rated")
+        assignment.rating = data.get("rating", assignment.rating)
+        assignment.comment = data.get("comment", assignment.comment)
+    db.session.commit()
+    return assignment
+
+
+def _transition(assignment, target, data, by_station):
+    """Move an assignment to `target` under the booking locks, or raise Conflict with its state."""
+    tasks, people = lock_booking([assignment.task_id], [assignment.volunteer_id])
+    task, person = tasks[assignment.task_id], people[assignment.volunteer_id]
+    db.session.refresh(assignment)  # the state as of now, under the lock
+    if target not in TRANSITIONS.get(assignment.status, ()):
+        raise Conflict("status", f"assignment {assignment.id} is {assignment.status}; it cannot become {target}")
+    now = utcnow()
+    if target == "accepted":
+        if task.status in ("cancelled", "done"):
+            raise Conflict("status", f"task {task.id} is {task.status}")
+        taken = accepted_count(task.id)
+        if taken >= task.headcount:
+            raise Conflict("status", f"task {task.id} is full: {taken} of {task.headcount} places taken")
+        clash = overlapping_booking(person.id, task.starts_at, task.ends_at, exclude_task_id=task.id)
+        if clash is not None:
+            raise Conflict("status", f"person {person.id} is already booked at that time (task {clash.id}, {clash.title})")
+        assignment.responded_at = now
+    elif target == "declined":
+        assignment.responded_at = now
+    elif target == "cancelled":
+        # Withdrawing after accepting lets the station down; the station cancelling does not count.
+        assignment.dropped = assignment.status == "accepted" and not by_station
+    elif target == "no_show":
+        assignment.dropped = True
+    elif target == "completed":
+        _record_hours(assignment, task, person, data, by_station, now)
+    if target in ("cancelled", "completed", "no_show"):
+        assignment.finished_at = now
+    if assignment.dropped:
+        person.services_dropped += 1
+    assignment.status = target
+    db.session.flush()
+    refresh_task_status(task)
+
+
+def _record_hours(assignment, task, person, data, by_station, now):
+    """Store the service record of a completion and fold its hours into the person's engagement."""
+    hours = data.get("hours")
+    if hours is None:
+        raise ValidationError({"hours": ["give the hours served when completing"]})
+    if now < task.starts_at:
+        raise Conflict("status", f"task {task.id} has not started yet: it cannot be completed")
+    window = _window_hours(task)
+    reason = data.get("reason")
+    if hours > window + 1e-9:
+        if not by_station:
+            raise ValidationError({"hours": [f"more than the task's {window:g} h window; ask the station to record it"]})
+        if not reason:
+            raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
+    principal = current_principal()
+    db.session.add(ServiceRecord(
+        assignment=assignment, volunteer_id=person.id, task_id=task.id, station_id=task.station_id,
+        served_at=task.starts_at, hours=hours, note=reason if hours > window + 1e-9 else None,
+        source="verified" if by_station else "self_reported", status="confirmed" if by_station else "pending",
+        recorded_by=principal.label, confirmed_by=principal.label if by_station else None,
+    ))
+    person.services_completed += 1
+    at = person.recent_hours_at.timestamp() if person.recent_hours_at else None
+    total, at = add_hours(person.recent_hours, at, hours, task.starts_at.timestamp())
+    person.recent_hours = total
+    person.recent_hours_at = _from_timestamp(at)
+
+
+def _from_timestamp(seconds):
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+
+def confirm_record(record, data):
+    """A coordinator confirms a self-reported record, optionally correcting the hours."""
+    if record.status == "confirmed":
+        raise Conflict("status", f"service record {record.id} is already confirmed")
+    task = db.session.get(Task, record.task_id)
+    hours = data.get("hours", record.hours)
+    window = _window_hours(task)
+    if hours > window + 1e-9 and not (data.get("reason") or record.note):
+        raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
+    if hours != record.hours:
+        person = record.assignment.volunteer
+        at = person.recent_hours_at.timestamp() if person.recent_hours_at else None
+        total, at = add_hours(person.recent_hours, at, hours - record.hours, task.starts_at.timestamp())
+        person.recent_hours, person.recent_hours_at = max(total, 0.0), _from_timestamp(at)
+        record.hours = hours
+    if data.get("reason"):
+        record.note = data["reason"]
+    record.status = "confirmed"
+    record.confirmed_by = current_principal().label
+    db.session.commit()
+    return record
+
+
+def cancel_task_assignments(task):
+    """A cancelled task releases everyone on it (the station cancelled: nobody dropped out)."""
+    now = utcnow()
+    for assignment in db.session.scalars(select(Assignment).where(Assignment.task_id == task.id,
+                                                                  Assignment.status.in_(LIVE))):
+        assignment.status, assignment.finished_at = "cancelled", now

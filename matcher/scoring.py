@@ -17,6 +17,7 @@ distance, then id, so the order is deterministic.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,12 +67,28 @@ def _has_required(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
     return held
 
 
-def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match]:
-    """The best `request.limit` people for a task, best first, with factor scores and reasons.
+@dataclass(frozen=True)
+class Ranked:
+    """Every eligible person for a request, scored: arrays of shape (k,), components (k, len(FACTORS)).
+
+    ``order`` lists positions best first (score, then distance, then id), at most the limit asked.
+    """
+
+    ids: NDArray[np.int64]
+    scores: NDArray[np.float64]
+    components: NDArray[np.float64]
+    distance_km: NDArray[np.float64]
+    order: NDArray[np.intp]
+    segments: NDArray[np.intp]
+    rows: NDArray[np.intp]
+
+
+def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | None = None) -> Ranked:
+    """Hard filters and factor scores for everyone eligible, and the best `limit` of them, without reasons.
 
     Nobody inactive, of another role, farther than their own or the request's radius, not free
     (or, with ``partial``, not free at all) during the window, already booked (``exclude_ids``),
-    or missing a required skill is returned.
+    or missing a required skill is kept. ``limit`` defaults to ``request.limit``.
     """
     vocab = index.vocabulary_
     wanted = [vocab.resolve(s) for s in request.skills]
@@ -107,19 +124,27 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
         fair = engagement.fairness(engagement.decayed(seg.recent_hours[rows], seg.recent_at[rows], when))
         parts.append((s, rows, dist, np.column_stack([skill, near, cover, reliable, fair]), seg.ids[rows]))
 
-    segs = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
     rows = np.concatenate([p[1] for p in parts])
+    ids = np.concatenate([p[4] for p in parts])
     dist = np.concatenate([p[2] for p in parts])
     comps = np.concatenate([p[3] for p in parts]) if len(rows) else np.empty((0, len(FACTORS)))
-    ids = np.concatenate([p[4] for p in parts])
     w = np.array(request.weights.as_tuple())
     score = np.clip(comps @ w / w.sum(), 0.0, 1.0)
-    order = _top(score, dist, ids, request.limit)
+    return Ranked(ids=ids, scores=score, components=comps, distance_km=dist,
+                  order=_top(score, dist, ids, request.limit if limit is None else limit),
+                  segments=np.concatenate([np.full(len(p[1]), p[0], dtype=np.intp) for p in parts]), rows=rows)
 
+
+def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match]:
+    """The best `request.limit` people for a task, best first, with factor scores and reasons."""
+    ranked = rank_candidates(index, request)
+    wanted = [index.vocabulary_.resolve(s) for s in request.skills]
+    weights = window_weights(request.starts_at, request.ends_at)
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills
     return [
-        _match(index, index.segments_[segs[i]], int(rows[i]), float(score[i]), comps[i], wanted, weights, request, chinese)
-        for i in order
+        _match(index, index.segments_[ranked.segments[i]], int(ranked.rows[i]), float(ranked.scores[i]),
+               ranked.components[i], wanted, weights, request, chinese)
+        for i in ranked.order
     ]
 
 

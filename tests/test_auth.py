@@ -32,6 +32,7 @@ def world(client, anon, make_token):
         response = anon.patch(f"/api/v1/assignments/{asg['id']}", json=body, environ_base=bearer(p["token"]))
         assert response.status_code == 200, response.get_json()
     asg = response.get_json()
+    plan = client.post(f"/api/v1/stations/{a['id']}/plans", json={"task_ids": [task["id"]]}).get_json()
     tokens = {
         "none": None,
         "self": p["token"],
@@ -40,7 +41,8 @@ def world(client, anon, make_token):
         "other_coordinator": make_token("coordinator", station_ids=[b["id"]]),
         "admin": make_token("admin"),
     }
-    return {"a": a, "b": b, "p": p, "q": q, "task": task, "asg": asg, "rec": asg["record"], "tokens": tokens}
+    return {"a": a, "b": b, "p": p, "q": q, "task": task, "asg": asg, "rec": asg["record"], "plan": plan,
+            "tokens": tokens}
 
 
 ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
@@ -75,6 +77,9 @@ ROUTES = [
     ("get", "/api/v1/volunteers/{p}/service-records", None, [401, 200, 404, 200, 404, 200]),
     ("get", "/api/v1/volunteers/{p}/service-records.csv", None, [401, 200, 404, 200, 404, 200]),
     ("patch", "/api/v1/service-records/{rec}", {"status": "confirmed"}, [401, 403, 403, 200, 404, 200]),
+    ("post", "/api/v1/stations/{a}/plans", {"task_ids": ["{task}"]}, [401, 403, 403, 201, 403, 201]),
+    ("get", "/api/v1/plans/{plan}", None, [401, 403, 403, 200, 404, 200]),
+    ("post", "/api/v1/plans/{plan}/commit", None, [401, 403, 403, 200, 404, 200]),
 ]
 # Where a caller outside the usual two is entitled to a phone number: a coordinator inviting q
 # to their task must be able to call q.
@@ -85,11 +90,13 @@ CASES = [(route, role, route[3][i]) for route in ROUTES for role_index, role in 
 
 def _fill(value, world):
     """Put the world's ids into a path or body template."""
-    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task", "asg", "rec")}
+    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task", "asg", "rec", "plan")}
     if isinstance(value, str):
         return int(value.format(**ids)) if value.startswith("{") and value.endswith("}") else value.format(**ids)
     if isinstance(value, dict):
         return {k: _fill(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, world) for v in value]
     return value
 
 
@@ -121,7 +128,7 @@ def test_matrix_covers_every_route_of_the_api(app):
                   for m in ops if m in ("get", "post", "patch", "delete")}
     tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{a}", "{station_id}")
                .replace("{task}", "{task_id}").replace("424242", "{volunteer_id}").replace("{asg}", "{assignment_id}")
-               .replace("{rec}", "{record_id}")) for m, p, _, _ in ROUTES}
+               .replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}")) for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 
 

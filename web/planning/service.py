@@ -1,0 +1,164 @@
+"""Propose a batch plan for a station's open tasks, and commit it as invitations.
+
+Each task's open seats (headcount less the people accepted or invited) are filled from the
+matcher's candidates for it, so nobody outside its hard filters, nobody booked at that time,
+and nobody already asked is proposed. The seats are then assigned exactly (matcher.planning):
+each person at most one seat in the plan, the summed score maximal.
+"""
+from collections import defaultdict
+
+import numpy as np
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from ..auth.principal import current_principal
+from ..engagement import service as engagement
+from ..engagement.locking import lock_booking
+from ..errors import Conflict
+from ..extensions import db
+from ..matching.index_cache import index_cache
+from ..matching.schemas import weights_of
+from ..models import Assignment, Plan, Task
+from .schemas import MAX_TASKS
+
+
+def _tasks(station, data):
+    """The tasks to plan, in time order: the given ids (all open, all the station's) or the open ones in a range."""
+    if "task_ids" in data:
+        tasks = db.session.scalars(select(Task).where(Task.id.in_(data["task_ids"]))).all()
+        found = {t.id: t for t in tasks}
+        missing = [i for i in data["task_ids"] if i not in found or found[i].station_id != station.id]
+        if missing:
+            raise ValidationError({"task_ids": [f"no task of station {station.id} with id {', '.join(map(str, missing))}"]})
+        closed = [t for t in tasks if t.status != "open"]
+        if closed:
+            raise Conflict("task_ids", "not open: " + ", ".join(f"task {t.id} is {t.status}" for t in closed))
+    else:
+        tasks = db.session.scalars(
+            select(Task).where(Task.station_id == station.id, Task.status == "open",
+                               Task.ends_at > data["from_"], Task.starts_at < data["to"])
+            .order_by(Task.starts_at, Task.id).limit(MAX_TASKS + 1)).all()
+        if len(tasks) > MAX_TASKS:
+            raise ValidationError({"to": [f"more than {MAX_TASKS} open tasks in this range: plan a shorter one"]})
+    return sorted(tasks, key=lambda t: (t.starts_at, t.id))
+
+
+def _taken(task_ids):
+    """Task id -> people accepted or invited (their seats are spoken for)."""
+    rows = db.session.execute(
+        select(Assignment.task_id, func.count()).where(Assignment.task_id.in_(task_ids), Assignment.status.in_(engagement.LIVE))
+        .group_by(Assignment.task_id))
+    return dict(rows.all())
+
+
+def _unavailable(tasks):
+    """Task id -> people who cannot be proposed: accepted on an overlapping task, or already asked for it."""
+    first, last = min(t.starts_at for t in tasks), max(t.ends_at for t in tasks)
+    booked = db.session.execute(
+        select(Assignment.volunteer_id, Task.starts_at, Task.ends_at).join(Task, Assignment.task_id == Task.id)
+        .where(Assignment.status == "accepted", Task.starts_at < last, Task.ends_at > first)).all()
+    asked = defaultdict(set)
+    for task_id, volunteer_id in db.session.execute(
+            select(Assignment.task_id, Assignment.volunteer_id).where(Assignment.task_id.in_([t.id for t in tasks]))):
+        asked[task_id].add(volunteer_id)
+    out = {}
+    for task in tasks:
+        clashing = {v for v, starts, ends in booked if starts < task.ends_at and ends > task.starts_at}
+        out[task.id] = frozenset(clashing | asked[task.id])
+    return out
+
+
+def propose(station, data):
+    """Rank candidates for every task, solve the plan exactly, store and return it."""
+    from matcher.planning import plan_assignments
+    from matcher.scoring import rank_candidates
+    from matcher.types import MatchRequest
+
+    tasks = _tasks(station, data)
+    if not tasks:
+        raise ValidationError({"from": ["no open tasks of this station in that range"]})
+    taken = _taken([t.id for t in tasks])
+    seats = [max(t.headcount - taken.get(t.id, 0), 0) for t in tasks]
+    # A task's candidates beyond the plan's total seats can never be needed (matcher.planning).
+    depth = max(sum(seats), 1)
+    unavailable = _unavailable(tasks)
+    index = index_cache().fresh_index()
+    weights = weights_of(data)
+    candidates, eligible = [], []
+    for task, open_seats in zip(tasks, seats):
+        if open_seats == 0:
+            candidates.append((np.empty(0, dtype=np.int64), np.empty(0)))
+            eligible.append(0)
+            continue
+        ranked = rank_candidates(index, MatchRequest(
+            lat=task.lat, lon=task.lon, starts_at=task.starts_at, ends_at=task.ends_at, skills=tuple(task.skills),
+            required_skills=tuple(task.required_skills), role=task.role, max_distance_km=data.get("max_distance_km"),
+            partial=data["partial"], exclude_ids=unavailable[task.id], weights=weights, limit=depth))
+        candidates.append((ranked.ids[ranked.order], np.round(ranked.scores[ranked.order], 4)))
+        eligible.append(len(ranked.ids))
+    solved = plan_assignments(seats, candidates)
+
+    planned = []
+    for seat in solved.seats:
+        task, person = tasks[seat.task], index.person(seat.person_id)
+        planned.append({"task_id": task.id, "task_title": task.title, "volunteer_id": person.id, "name": person.name,
+                        "district": person.district, "score": round(seat.score, 4)})
+    unfilled = [{"task_id": task.id, "seats": int(empty), "reason": _why_unfilled(eligible[i], seats[i])}
+                for i, (task, empty) in enumerate(zip(tasks, solved.unfilled)) if empty]
+    plan = Plan(station_id=station.id, status="proposed", token_id=current_principal().token_id,
+                total=round(solved.total, 4), greedy_total=round(solved.greedy_total, 4), seats=planned,
+                unfilled=unfilled, task_ids=[t.id for t in tasks])
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def _why_unfilled(eligible, seats):
+    if eligible == 0:
+        return "nobody passes the hard filters (place, time, role, required skills) who is not booked or asked already"
+    if eligible < seats:
+        return f"only {eligible} eligible people for {seats} open seats"
+    return "the eligible people serve other tasks of this plan better"
+
+
+def commit(plan):
+    """Invite everyone the plan proposes, or nobody: 409 naming each seat whose person is no longer available."""
+    if plan.status != "proposed":
+        raise Conflict("status", f"plan {plan.id} is {plan.status} already")
+    task_ids = [s["task_id"] for s in plan.seats]
+    tasks, people = lock_booking(task_ids, [s["volunteer_id"] for s in plan.seats])
+    taken = _taken(task_ids)
+    per_task = defaultdict(int)
+    problems = []
+    for seat in plan.seats:
+        task, person = tasks.get(seat["task_id"]), people.get(seat["volunteer_id"])
+        per_task[seat["task_id"]] += 1
+        label = f"task {seat['task_id']} / person {seat['volunteer_id']}"
+        if task is None or person is None:
+            problems.append(f"{label}: no longer exists")
+            continue
+        if taken.get(task.id, 0) + per_task[task.id] > task.headcount:
+            problems.append(f"{label}: the task has no open seat left")
+            continue
+        try:
+            engagement.check_invitable(task, person)
+        except Conflict as clash:
+            problems.append(f"{label}: {clash.message}")
+            continue
+        if db.session.scalar(select(Assignment.id).where(Assignment.task_id == task.id,
+                                                         Assignment.volunteer_id == person.id)) is not None:
+            problems.append(f"{label}: already asked meanwhile")
+    if problems:
+        db.session.rollback()
+        raise Conflict("seats", "not committed, re-plan: " + "; ".join(problems))
+    for seat in plan.seats:
+        engagement.invite(tasks[seat["task_id"]], seat["volunteer_id"], plan_id=plan.id)
+    plan.status = "committed"
+    db.session.commit()
+    return plan
+
+
+def assignment_ids(plan):
+    """The invitations a committed plan made."""
+    return list(db.session.scalars(select(Assignment.id).where(Assignment.plan_id == plan.id).order_by(Assignment.id)))
+

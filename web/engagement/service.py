@@ -127,7 +127,8 @@ def change(assignment, data):
 
 def _transition(assignment, target, data, by_station):
     """Move an assignment to `target` under the booking locks, or raise Conflict with its state."""
-    tasks, people = lock_booking([assignment.task_id], [assignment.volunteer_id])
+    tasks, people = lock_booking([assignment.task_id], [assignment.volunteer_id],
+                                 changes_people=target in ("cancelled", "completed", "no_show"))
     task, person = tasks[assignment.task_id], people[assignment.volunteer_id]
     db.session.refresh(assignment)  # the state as of now, under the lock
     if target not in TRANSITIONS.get(assignment.status, ()):
@@ -195,15 +196,16 @@ def _from_timestamp(seconds):
 
 def confirm_record(record, data):
     """A coordinator confirms a self-reported record, optionally correcting the hours."""
+    tasks, people = lock_booking([record.task_id], [record.volunteer_id], changes_people=True)
+    db.session.refresh(record)
     if record.status == "confirmed":
         raise Conflict("status", f"service record {record.id} is already confirmed")
-    task = db.session.get(Task, record.task_id)
+    task, person = tasks[record.task_id], people[record.volunteer_id]
     hours = data.get("hours", record.hours)
     window = _window_hours(task)
     if hours > window + 1e-9 and not (data.get("reason") or record.note):
         raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
     if hours != record.hours:
-        person = record.assignment.volunteer
         at = person.recent_hours_at.timestamp() if person.recent_hours_at else None
         total, at = add_hours(person.recent_hours, at, hours - record.hours, task.starts_at.timestamp())
         person.recent_hours, person.recent_hours_at = max(total, 0.0), _from_timestamp(at)

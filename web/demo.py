@@ -64,6 +64,7 @@ SKILLS = [
 ]
 CERTIFICATES = ["助理社会工作师", "社会工作师", "高级社会工作师", "心理咨询师三级", "红十字救护员证", "法律职业资格证", "教师资格证"]
 LANGUAGES = ["普通话", "重庆话", "English", "手语"]
+TASKS_PER_STATION = 4
 TASK_TEMPLATES = [
     ("留守儿童周末课业辅导", ["课业辅导", "儿童陪伴"], [], "留守儿童", "volunteer", (9, 12)),
     ("独居老人心理慰藉探访", ["心理疏导", "助老服务"], [], "独居老人", "any", (14, 17)),
@@ -158,14 +159,15 @@ def seed_demo(people=3000, seed=7):
     saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
     tasks = []
     for i, station in enumerate(stations):
-        title, skills, required, group, role, (start, end) = TASK_TEMPLATES[i % len(TASK_TEMPLATES)]
-        day = saturday + dt.timedelta(days=7 * (i % 3) + (i % 2))
-        data = task_schema.load({
-            "station_id": station.id, "title": title, "skills": skills, "required_skills": required,
-            "role": role, "target_group": group, "headcount": rng.randint(1, 6),
-            "starts_at": f"{day.isoformat()}T{start:02d}:00:00", "ends_at": f"{day.isoformat()}T{end:02d}:00:00",
-        })
-        tasks.append(Task(status="open", lat=station.lat, lon=station.lon, district=station.district, **data))
+        for k in range(TASKS_PER_STATION):  # the coming two weekends: enough to plan a day in one go
+            title, skills, required, group, role, (start, end) = TASK_TEMPLATES[(i + k) % len(TASK_TEMPLATES)]
+            day = saturday + dt.timedelta(days=7 * (k // 2) + (i + k) % 2)
+            data = task_schema.load({
+                "station_id": station.id, "title": title, "skills": skills, "required_skills": required,
+                "role": role, "target_group": group, "headcount": rng.randint(1, 6),
+                "starts_at": f"{day.isoformat()}T{start:02d}:00:00", "ends_at": f"{day.isoformat()}T{end:02d}:00:00",
+            })
+            tasks.append(Task(status="open", lat=station.lat, lon=station.lon, district=station.district, **data))
     db.session.add_all(tasks)
     db.session.commit()
     return {"stations": len(stations), "people": len(rows), "tasks": len(tasks)}

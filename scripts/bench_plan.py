@@ -35,6 +35,7 @@ Run (from the repository root, with the venv active)::
     python scripts/bench_plan.py                          # 100k people, 300 tasks (~1-2 min)
     python scripts/bench_plan.py --people 20000 --repeats 3
     python scripts/bench_plan.py --skip-http              # in-process breakdown only
+    python scripts/bench_plan.py --blas-threads 1         # worker and in-process with one BLAS thread
     python scripts/bench_plan.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench  # WIPED
 
 Without ``--database-url`` a fresh SQLite file in a temporary directory is used. A given
@@ -43,6 +44,7 @@ database is emptied (drop_all/create_all) first: never point it at real data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import http.client
@@ -431,6 +433,16 @@ def print_summary(args: argparse.Namespace, http: dict | None, proc: dict | None
 # ---------------------------------------------------------------- main
 
 
+def blas_threads() -> str:
+    """numpy's BLAS thread count as threadpoolctl sees it in this process ('?' without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "?"
+    counts = sorted({str(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"})
+    return "/".join(counts) or "?"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=100_000, help="people in the city (default %(default)s)")
@@ -444,14 +456,24 @@ def main(argv: list[str] | None = None) -> None:
                                                "(default: a fresh SQLite file in a temp dir)")
     parser.add_argument("--skip-http", action="store_true", help="the in-process breakdown only")
     parser.add_argument("--skip-inprocess", action="store_true", help="the HTTP figures only")
+    parser.add_argument("--blas-threads", type=int,
+                        help="cap BLAS/OpenMP threads (OPENBLAS_NUM_THREADS etc. for the worker, threadpoolctl "
+                             "in-process); default: leave them as deployed (one per core)")
     args = parser.parse_args(argv)
     if not 1 <= args.station <= len(bench_match.STATIONS):
         parser.error(f"--station must be 1-{len(bench_match.STATIONS)}")
     if not 1 <= args.tasks <= 500:
         parser.error("--tasks must be 1-500 (the route plans at most 500)")
+    limits = contextlib.nullcontext()
+    if args.blas_threads:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(args.blas_threads)  # bench_match.serve passes os.environ to gunicorn
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(limits=args.blas_threads)
     print(f"bench_plan: {args.people:,} people, {args.tasks} tasks per scenario, station {args.station}, seed "
-          f"{args.seed}, {args.repeats} warm repeats, {os.cpu_count()} CPUs, load average "
-          f"{bench_match.load_average()}, python {sys.version.split()[0]}, numpy {np.__version__}", flush=True)
+          f"{args.seed}, {args.repeats} warm repeats, {os.cpu_count()} CPUs, BLAS threads {blas_threads()}, load "
+          f"average {bench_match.load_average()}, python {sys.version.split()[0]}, numpy {np.__version__}", flush=True)
     begun = time.perf_counter()
 
     rng = np.random.default_rng([args.seed, args.people])
@@ -487,7 +509,8 @@ def main(argv: list[str] | None = None) -> None:
             http = bench_http(url, token, args.station, scenarios, args.repeats, Path(tmp) / "gunicorn.log")
         proc = None
         if not args.skip_inprocess:
-            proc = in_process(url, token, args.station, scenarios, args.repeats)
+            with limits:
+                proc = in_process(url, token, args.station, scenarios, args.repeats)
     print_summary(args, http, proc, scenarios)
     print(f"\nbenchmark process peak RSS {bench_match.self_peak_mb():.0f} MB; load average now "
           f"{bench_match.load_average()}; total {time.perf_counter() - begun:.0f} s")

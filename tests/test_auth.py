@@ -80,6 +80,8 @@ ROUTES = [
     ("post", "/api/v1/stations/{a}/plans", {"task_ids": ["{task}"]}, [401, 403, 403, 201, 403, 201]),
     ("get", "/api/v1/plans/{plan}", None, [401, 403, 403, 200, 404, 200]),
     ("post", "/api/v1/plans/{plan}/commit", None, [401, 403, 403, 200, 404, 200]),
+    ("get", "/api/v1/reports/coverage", None, [401, 403, 403, 200, 200, 200]),
+    ("get", "/api/v1/reports/coverage.png", None, [401, 403, 403, 200, 200, 200]),
 ]
 # Where a caller outside the usual two is entitled to a phone number: a coordinator inviting q
 # to their task must be able to call q.

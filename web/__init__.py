@@ -44,13 +44,14 @@ def register_blueprints(app):
     from .engagement import blp as engagement_blp
     from .matching import blp as matching_blp
     from .planning import blp as planning_blp
+    from .reports import blp as reports_blp
     from .security import init_security
     from .stations import blp as stations_blp
     from .tasks import blp as tasks_blp
     from .volunteers import blp as volunteers_blp
 
     init_security(app)
-    for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, audit_blp):
+    for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp, audit_blp):
         api.register_blueprint(blp)
     app.before_request(load_principal)
     app.after_request(audit.flush)

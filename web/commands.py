@@ -92,7 +92,55 @@ def import_volunteers_command(path, mapping, dry_run, report_path, station_id, e
     sys.exit(summary.exit_status)
 
 
+@click.group("report")
+def report_group():
+    """City-wide reports."""
+
+
+@report_group.command("coverage")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write it: .png for the picture, .json or .csv for the table.")
+@click.option("--district", default=None, help="Only this district (e.g. 渝北区).")
+@click.option("--category", default=None, help="Only this skill category (e.g. legal).")
+@click.option("--from", "starts", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Range start (default today).")
+@click.option("--to", "ends", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Range end (default 30 days on).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the picture's labels.")
+@with_appcontext
+def report_coverage_command(out, district, category, starts, ends, lang):
+    """Write the coverage report (people, open demand and gap per district and skill category)."""
+    import csv
+    import json
+
+    from .common.schemas import LOCAL_TZ
+    from .reports.chart import coverage_png
+    from .reports.coverage import category_labels, coverage
+
+    if category is not None and category not in {c["id"] for c in category_labels()}:
+        raise click.BadParameter(f"unknown category {category!r}", param_hint="--category")
+    starts, ends = (d.replace(tzinfo=LOCAL_TZ) if d else None for d in (starts, ends))
+    if starts and ends and ends <= starts:
+        raise click.BadParameter("must be after --from", param_hint="--to")
+    report = coverage(district=district, category=category, starts=starts, ends=ends)
+    if out.lower().endswith(".png"):
+        with open(out, "wb") as f:
+            f.write(coverage_png(report, chinese=lang == "zh"))
+    elif out.lower().endswith(".json"):
+        with open(out, "w", encoding="utf-8") as f:
+            json.dump({**report, "from": report["from"].isoformat(), "to": report["to"].isoformat()}, f,
+                      ensure_ascii=False, indent=1)
+    elif out.lower().endswith(".csv"):
+        with open(out, "w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=["district", "category", "people", "demand", "gap", "ratio"])
+            writer.writeheader()
+            writer.writerows(report["rows"])
+    else:
+        raise click.BadParameter("give a .png, .json or .csv file name", param_hint="--out")
+    totals = report["totals"]
+    click.echo(f"{len(report['rows'])} rows: {totals['people']} people, {totals['demand']} open seats, gap {totals['gap']} -> {out}")
+
+
 def register(app):
     """Attach every command to the app's CLI."""
-    for command in (seed_demo_command, create_token_command, revoke_token_command, import_volunteers_command):
+    for command in (seed_demo_command, create_token_command, revoke_token_command, import_volunteers_command,
+                    report_group):
         app.cli.add_command(command)

@@ -64,10 +64,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import bench_match  # noqa: E402
-from bench_match import TaskSpec  # noqa: E402
-from matcher.availability import LOCAL_TZ  # noqa: E402
-from web.demo import SKILLS  # noqa: E402
+import bench_match
+from bench_match import TaskSpec
+
+from matcher.availability import LOCAL_TZ
+from web.demo import SKILLS
 
 SCATTER_KM = 10.0  # the non-local half of a station's tasks: uniform in a disc of this radius
 AT_STATION = 0.5  # share of a station's tasks at its own point
@@ -282,8 +283,7 @@ STAGES = [
 
 def in_process(url: str, token: str, station_id: int, scenarios: dict, repeats: int) -> dict:
     """The plan route through the Flask test client, with propose's stages timed."""
-    import matcher.planning as planning
-    import matcher.scoring as scoring
+    from matcher import planning, scoring
     from web import create_app
     from web.extensions import db
     from web.matching.index_cache import IndexCache

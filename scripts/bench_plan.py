@@ -64,11 +64,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import bench_match
-from bench_match import TaskSpec
-
-from matcher.availability import LOCAL_TZ
-from web.demo import SKILLS
+import bench_match  # noqa: E402
+from bench_match import TaskSpec  # noqa: E402
+from matcher.availability import LOCAL_TZ  # noqa: E402
+from web.demo import SKILLS  # noqa: E402
 
 SCATTER_KM = 10.0  # the non-local half of a station's tasks: uniform in a disc of this radius
 AT_STATION = 0.5  # share of a station's tasks at its own point
@@ -397,7 +396,7 @@ def print_summary(args: argparse.Namespace, http: dict | None, proc: dict | None
         runs = proc[name]["runs"] if proc else None
         figures = h["figures"] if h else None
         cold = http["cold"]["seconds"] if http and http["cold"]["scenario"] == name else None
-        med = (lambda key: statistics.median(r.get(key, 0.0) for r in runs)) if runs else None
+        med = (lambda key, runs=runs: statistics.median(r.get(key, 0.0) for r in runs)) if runs else None
         lines.append([
             name, str(len(sc["ids"])), str(sc["open"]), fmt(cold, 2),
             f"{fmt(min(h['times']))}/{fmt(statistics.median(h['times']))}" if h else "-",
@@ -448,8 +447,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--people", type=int, default=100_000, help="people in the city (default %(default)s)")
     parser.add_argument("--tasks", type=int, default=300, help="tasks per scenario (default %(default)s)")
     parser.add_argument("--station", type=int, default=1,
-                        help="id of the station owning the tasks (1-%d; default %%(default)s, 解放碑 in the core)"
-                        % len(bench_match.STATIONS))
+                        help=f"id of the station owning the tasks (1-{len(bench_match.STATIONS)}; "
+                             "default %(default)s, 解放碑 in the urban core)")
     parser.add_argument("--repeats", type=int, default=5, help="warm plans per scenario (default %(default)s)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="SQLAlchemy URL to load and serve; EMPTIED first "

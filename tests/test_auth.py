@@ -82,6 +82,7 @@ ROUTES = [
     ("post", "/api/v1/plans/{plan}/commit", None, [401, 403, 403, 200, 404, 200]),
     ("get", "/api/v1/reports/coverage", None, [401, 403, 403, 200, 200, 200]),
     ("get", "/api/v1/reports/coverage.png", None, [401, 403, 403, 200, 200, 200]),
+    ("get", "/api/v1/me", None, [401, 200, 200, 200, 200, 200]),
 ]
 # Where a caller outside the usual two is entitled to a phone number: a coordinator inviting q
 # to their task must be able to call q.
@@ -291,3 +292,11 @@ def test_sign_up_cannot_claim_core_tier(anon):
 @pytest.mark.parametrize("query", ["volunteer_id=99999999999999999999", "token_id=-99999999999999999999", "action=peek"])
 def test_audit_query_is_validated(client, query):
     assert client.get(f"/api/v1/audit?{query}").status_code == 422
+
+
+def test_me_says_who_the_token_belongs_to(world, anon):
+    me = anon.get("/api/v1/me", environ_base=bearer(world["tokens"]["coordinator"])).get_json()
+    assert me["role"] == "coordinator" and me["volunteer_id"] is None
+    assert me["stations"] == [{"id": world["a"]["id"], "name": "A", "district": "渝北区"}]
+    me = anon.get("/api/v1/me", environ_base=bearer(world["tokens"]["self"])).get_json()
+    assert me == {"role": "volunteer", "token_id": me["token_id"], "volunteer_id": world["p"]["id"], "stations": []}

@@ -39,6 +39,7 @@ def register_extensions(app):
 def register_blueprints(app):
     """Wire every resource's blueprint, and the offline Swagger UI assets."""
     from .auth import blp as audit_blp
+    from .auth import me_blp
     from .auth import audit
     from .auth.principal import load_principal
     from .engagement import blp as engagement_blp
@@ -51,7 +52,7 @@ def register_blueprints(app):
     from .volunteers import blp as volunteers_blp
 
     init_security(app)
-    for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp, audit_blp):
+    for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp, audit_blp, me_blp):
         api.register_blueprint(blp)
     app.before_request(load_principal)
     app.after_request(audit.flush)

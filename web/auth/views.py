@@ -45,3 +45,35 @@ class Audit(MethodView):
         for name, value in filters.items():
             stmt = stmt.where(getattr(AuditEntry, name) == value)
         return stmt
+
+
+me_blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="Who the token belongs to")
+
+
+class StationBriefSchema(BaseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    district = fields.String(allow_none=True)
+
+
+class MeSchema(BaseSchema):
+    """The caller: role, and the stations (coordinators) or the person (volunteers) the token acts for."""
+
+    role = fields.String()
+    token_id = fields.Integer()
+    volunteer_id = fields.Integer(allow_none=True)
+    stations = fields.List(fields.Nested(StationBriefSchema))
+
+
+@me_blp.route("")
+class Me(MethodView):
+    @me_blp.response(200, MeSchema)
+    def get(self):
+        """Who this token belongs to (the console signs in with it)."""
+        from ..extensions import db
+        from ..models import Station
+
+        principal = require("admin", "coordinator", "volunteer")
+        stations = db.session.scalars(select(Station).where(Station.id.in_(principal.station_ids)).order_by(Station.id)).all()
+        return {"role": principal.role, "token_id": principal.token_id, "volunteer_id": principal.volunteer_id,
+                "stations": stations}

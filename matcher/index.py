@@ -8,7 +8,7 @@ merged into a fresh main segment. So a change costs microseconds, not a rebuild.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +21,7 @@ from .skills import SkillVocabulary, default_vocabulary
 from .types import ROLES, Person
 
 _TREE_MIN_ROWS = 512  # below this, brute force is faster than a tree
+_DENSE_CELLS = 32_000_000  # dense skill columns kept per segment: 128 MB at most (32 columns of 1M rows)
 # Travel radii are grouped into classes with one tree each, queried with the class's own bound:
 # a search then returns people who could come, not everyone within the widest radius of all.
 RADIUS_CLASSES_KM = (1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100, 200, 500)
@@ -55,27 +56,28 @@ class Segment:
     recent_hours: NDArray[np.float64]
     recent_at: NDArray[np.float64]
     skill_columns: sparse.csc_matrix | None = None  # the same matrix by column, built on first use
+    dense_columns: dict[int, NDArray[np.float32]] = field(default_factory=dict)  # see skill_values
 
-    def skill_values(self, col: int, rows: NDArray[np.intp]) -> NDArray[np.float64]:
-        """Strength of skill column `col` for these rows (0 where absent), without slicing rows of the matrix.
+    def skill_values(self, col: int, rows: NDArray[np.intp]) -> NDArray[np.float32]:
+        """Strength of skill column `col` for these rows (0 where absent).
 
-        Each column's row numbers are sorted, so a binary search finds the rows: cost grows with the
-        candidates and the log of the column's size, not with the whole segment.
+        Each column asked for is kept as a dense array (4 bytes a row, up to ``_DENSE_CELLS`` cells
+        per segment), so a lookup is one gather, whatever the number of candidates.
         """
-        out = np.zeros(len(rows))
         if col >= self.skills.shape[1] or len(rows) == 0:
-            return out
-        if self.skill_columns is None:
-            self.skill_columns = self.skills.tocsc()
-            self.skill_columns.sort_indices()
-        start, end = self.skill_columns.indptr[col], self.skill_columns.indptr[col + 1]
-        members, values = self.skill_columns.indices[start:end], self.skill_columns.data[start:end]
-        if len(members) == 0:
-            return out
-        pos = np.minimum(np.searchsorted(members, rows), len(members) - 1)
-        hit = members[pos] == rows
-        out[hit] = values[pos[hit]]
-        return out
+            return np.zeros(len(rows), dtype=np.float32)
+        dense = self.dense_columns.get(col)
+        if dense is None:
+            if self.skill_columns is None:
+                self.skill_columns = self.skills.tocsc()
+            if (len(self.dense_columns) + 1) * len(self.ids) > _DENSE_CELLS:
+                self.dense_columns.clear()  # rare: many distinct columns asked for; start over
+            start, end = self.skill_columns.indptr[col], self.skill_columns.indptr[col + 1]
+            dense = np.zeros(len(self.ids), dtype=np.float32)
+            dense[self.skill_columns.indices[start:end]] = self.skill_columns.data[start:end]
+            self.dense_columns[col] = dense
+        values: NDArray[np.float32] = dense[rows]
+        return values
 
     def within(self, lat: float, lon: float, radius_km: float) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """Rows within `radius_km` of a point and within their class's radius bound, with haversine km.

@@ -33,20 +33,13 @@ MAX_RADIUS_KM = 500.0
 FACTORS = ("skill", "distance", "availability", "reliability", "fairness")
 
 
-_ROW_SLICE_FROM = 20_000  # candidates from which one row slice of the matrix beats a search per column
-
-
 def _strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
                keys: Sequence[str | None]) -> NDArray[np.float64]:
     """(k, len(keys)) strengths of these people's skill columns; unknown keys are 0."""
     out = np.zeros((len(rows), len(keys)))
-    found = [(j, index.columns_[k]) for j, k in enumerate(keys) if k in index.columns_]
-    if len(rows) >= _ROW_SLICE_FROM:  # many candidates: slice their rows once
-        found = [(j, c) for j, c in found if c < seg.skills.shape[1]]
-        if found:
-            out[:, [j for j, _ in found]] = seg.skills[rows][:, [c for _, c in found]].toarray()
-    else:  # few: binary-search each column's members
-        for j, col in found:
+    for j, key in enumerate(keys):
+        col = index.columns_.get(key) if key is not None else None
+        if col is not None:
             out[:, j] = seg.skill_values(col, rows)
     return out
 
@@ -83,12 +76,19 @@ class Ranked:
     rows: NDArray[np.intp]
 
 
-def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | None = None) -> Ranked:
+Places = dict[tuple[int, float, float, float], tuple[NDArray[np.intp], NDArray[np.float64]]]
+
+
+def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | None = None, *,
+                    places: Places | None = None) -> Ranked:
     """Hard filters and factor scores for everyone eligible, and the best `limit` of them, without reasons.
 
     Nobody inactive, of another role, farther than their own or the request's radius, not free
     (or, with ``partial``, not free at all) during the window, already booked (``exclude_ids``),
     or missing a required skill is kept. ``limit`` defaults to ``request.limit``.
+
+    ``places``, a dict kept by the caller across calls on the same unchanged index, remembers the
+    spatial search per place: a plan's many tasks at one station search once.
     """
     vocab = index.vocabulary_
     wanted = [vocab.resolve(s) for s in request.skills]
@@ -105,14 +105,22 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
     for s, seg in enumerate(index.segments_):
         # Nobody travels farther than the widest radius in the segment: search no farther.
         reach = min(radius, float(seg.radius_km.max())) if len(seg.ids) else 0.0
-        rows, dist = seg.within(request.lat, request.lon, reach)
-        keep = seg.alive[rows] & seg.active[rows] & (dist <= seg.radius_km[rows])
+        key = (s, request.lat, request.lon, reach)
+        found = places.get(key) if places is not None else None
+        if found is None:
+            rows, dist = seg.within(request.lat, request.lon, reach)
+            keep = seg.alive[rows] & seg.active[rows] & (dist <= seg.radius_km[rows])
+            found = rows[keep], dist[keep]
+            if places is not None:
+                places[key] = found
+        rows, dist = found
+        keep = np.ones(len(rows), dtype=bool)
         if role is not None:
             keep &= seg.role[rows] == role
         if excluded is not None:
             keep &= ~np.isin(seg.ids[rows], excluded)
         rows, dist = rows[keep], dist[keep]
-        cover = coverage_of_bytes(seg.availability[rows, span], span_weights, total_minutes)
+        cover = coverage_of_bytes(seg.availability.take(rows, axis=0)[:, span], span_weights, total_minutes)
         keep = cover > 0 if request.partial else cover >= 1 - 1e-9
         rows, dist, cover = rows[keep], dist[keep], cover[keep]
         if required:
@@ -129,7 +137,8 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
     dist = np.concatenate([p[2] for p in parts])
     comps = np.concatenate([p[3] for p in parts]) if len(rows) else np.empty((0, len(FACTORS)))
     w = np.array(request.weights.as_tuple())
-    score = np.clip(comps @ w / w.sum(), 0.0, 1.0)
+    # einsum, not `@`: a BLAS call on a (k, 5) matrix costs more in thread start-up than it saves.
+    score = np.clip(np.einsum("ij,j->i", comps, w / w.sum()), 0.0, 1.0)
     return Ranked(ids=ids, scores=score, components=comps, distance_km=dist,
                   order=_top(score, dist, ids, request.limit if limit is None else limit),
                   segments=np.concatenate([np.full(len(p[1]), p[0], dtype=np.intp) for p in parts]), rows=rows)

@@ -84,7 +84,7 @@ def propose(station, data):
     unavailable = _unavailable(tasks)
     index = index_cache().fresh_index()
     weights = weights_of(data)
-    candidates, eligible = [], []
+    candidates, eligible, places = [], [], {}
     for task, open_seats in zip(tasks, seats):
         if open_seats == 0:
             candidates.append((np.empty(0, dtype=np.int64), np.empty(0)))
@@ -93,7 +93,7 @@ def propose(station, data):
         ranked = rank_candidates(index, MatchRequest(
             lat=task.lat, lon=task.lon, starts_at=task.starts_at, ends_at=task.ends_at, skills=tuple(task.skills),
             required_skills=tuple(task.required_skills), role=task.role, max_distance_km=data.get("max_distance_km"),
-            partial=data["partial"], exclude_ids=unavailable[task.id], weights=weights, limit=depth))
+            partial=data["partial"], exclude_ids=unavailable[task.id], weights=weights, limit=depth), places=places)
         candidates.append((ranked.ids[ranked.order], np.round(ranked.scores[ranked.order], 4)))
         eligible.append(len(ranked.ids))
     solved = plan_assignments(seats, candidates)

@@ -30,3 +30,64 @@ def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     geopy's point parsing, which cost more than the solution itself.
     """
     return float(Geodesic.WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"]) / 1000.0
+
+
+_A, _F = Geodesic.WGS84.a, Geodesic.WGS84.f  # WGS-84 semi-major axis (m) and flattening
+_B = _A * (1 - _F)
+
+
+def geodesic_km_many(lat1: float, lon1: float, lat2: NDArray[np.float64], lon2: NDArray[np.float64]) -> NDArray[np.float64]:
+    """`geodesic_km` from one point to many at once: Vincenty's inverse formula, vectorised.
+
+    Vincenty agrees with Karney's algorithm (geographiclib) to well under a millimetre except near
+    antipodal points, where it may not converge; those pairs (never a few hundred km apart) fall
+    back to `geodesic_km`. One numpy pass for the 20 results of a match instead of 20 solver calls.
+    """
+    lat2, lon2 = np.asarray(lat2, dtype=float), np.asarray(lon2, dtype=float)
+    u1 = np.arctan((1 - _F) * np.tan(np.radians(lat1)))
+    u2 = np.arctan((1 - _F) * np.tan(np.radians(lat2)))
+    big_l = np.radians(lon2 - lon1)
+    sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
+    lam = big_l.copy()
+    done = np.zeros(lat2.shape, dtype=bool)
+    for _ in range(200):
+        sin_lam, cos_lam = np.sin(lam), np.cos(lam)
+        sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
+        cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
+        sigma = np.arctan2(sin_sigma, cos_sigma)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_alpha = np.where(sin_sigma > 0, cos_u1 * cos_u2 * sin_lam / sin_sigma, 0.0)
+            cos2_alpha = 1 - sin_alpha**2
+            cos_2sm = np.where(cos2_alpha > 0, cos_sigma - 2 * sin_u1 * sin_u2 / cos2_alpha, 0.0)
+        c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
+        previous = lam
+        lam = big_l + (1 - c) * _F * sin_alpha * (
+            sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm**2)))
+        done = np.abs(lam - previous) < 1e-12
+        if done.all():
+            break
+    u_sq = cos2_alpha * (_A**2 - _B**2) / _B**2
+    big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
+    big_b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))
+    delta_sigma = big_b * sin_sigma * (cos_2sm + big_b / 4 * (
+        cos_sigma * (-1 + 2 * cos_2sm**2) - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm**2)))
+    km: NDArray[np.float64] = _B * big_a * (sigma - delta_sigma) / 1000.0
+    for i in np.flatnonzero(~done):
+        km[i] = geodesic_km(lat1, lon1, float(lat2[i]), float(lon2[i]))
+    return km
+
+
+COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+
+def compass_points(lat1: float, lon1: float, lat2: NDArray[np.float64], lon2: NDArray[np.float64]) -> list[str]:
+    """The 8-point compass direction from one point to each of many ("" for the same point).
+
+    Coarse on purpose: enough to draw candidates around a task without revealing where they live.
+    """
+    p1, p2 = np.radians(lat1), np.radians(np.asarray(lat2, dtype=float))
+    dl = np.radians(np.asarray(lon2, dtype=float) - lon1)
+    bearing = np.degrees(np.arctan2(np.sin(dl) * np.cos(p2), np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)))
+    sector = np.round((bearing % 360) / 45).astype(int) % 8
+    same = (np.asarray(lat2) == lat1) & (np.asarray(lon2) == lon1)
+    return ["" if s else COMPASS[k] for k, s in zip(sector.tolist(), same.tolist())]

@@ -16,6 +16,7 @@ from scipy import sparse
 from sklearn.neighbors import BallTree
 
 from .availability import PACKED_BYTES, week_bitmap
+from .engagement import reliability
 from .geo import EARTH_RADIUS_KM, haversine_km, to_radians
 from .skills import SkillVocabulary, default_vocabulary
 from .types import ROLES, Person
@@ -51,8 +52,7 @@ class Segment:
     availability: NDArray[np.uint8]
     skills: sparse.csr_matrix
     classes: list[RadiusClass]
-    completed: NDArray[np.int32]
-    dropped: NDArray[np.int32]
+    reliability: NDArray[np.float64]  # matcher.engagement.reliability of each row, computed once
     recent_hours: NDArray[np.float64]
     recent_at: NDArray[np.float64]
     skill_columns: sparse.csc_matrix | None = None  # the same matrix by column, built on first use
@@ -123,8 +123,7 @@ def _concat(a: Segment, b: Segment) -> Segment:
         availability=np.concatenate([a.availability, b.availability]),
         skills=sparse.vstack([a.skills, b.skills], format="csr"),
         classes=[],
-        completed=np.concatenate([a.completed, b.completed]),
-        dropped=np.concatenate([a.dropped, b.dropped]),
+        reliability=np.concatenate([a.reliability, b.reliability]),
         recent_hours=np.concatenate([a.recent_hours, b.recent_hours]),
         recent_at=np.concatenate([a.recent_at, b.recent_at]),
     )
@@ -258,8 +257,8 @@ class CandidateIndex:
             availability=availability,
             skills=skills,
             classes=classes,
-            completed=np.array([p.services_completed for p in people], dtype=np.int32),
-            dropped=np.array([p.services_dropped for p in people], dtype=np.int32),
+            reliability=np.asarray(reliability([p.services_completed for p in people],
+                                               [p.services_dropped for p in people]), dtype=float).reshape(n),
             recent_hours=np.array([p.recent_hours for p in people], dtype=float),
             recent_at=np.array([p.recent_hours_at for p in people], dtype=float),
         )

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from . import engagement
 from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
-from .geo import geodesic_km
+from .geo import compass_points, geodesic_km_many
 from .index import CandidateIndex, Segment
 from .skills import Resolved, is_chinese, normalise_term
 from .types import ROLES, Match, MatchRequest, Person
@@ -74,6 +74,7 @@ class Ranked:
     order: NDArray[np.intp]
     segments: NDArray[np.intp]
     rows: NDArray[np.intp]
+    window: NDArray[np.float64]  # minutes of the task in each quarter-hour slot of the week (672,)
 
 
 Places = dict[tuple[int, float, float, float], tuple[NDArray[np.intp], NDArray[np.float64]]]
@@ -128,7 +129,7 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
             rows, dist, cover = rows[keep], dist[keep], cover[keep]
         skill = _wanted_strengths(index, seg, rows, wanted).mean(axis=1) if wanted else np.ones(len(rows))
         near = np.clip(1 - dist / np.minimum(seg.radius_km[rows], radius), 0.0, 1.0)
-        reliable = engagement.reliability(seg.completed[rows], seg.dropped[rows])
+        reliable = seg.reliability[rows]
         fair = engagement.fairness(engagement.decayed(seg.recent_hours[rows], seg.recent_at[rows], when))
         parts.append((s, rows, dist, np.column_stack([skill, near, cover, reliable, fair]), seg.ids[rows]))
 
@@ -141,20 +142,36 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
     score = np.clip(np.einsum("ij,j->i", comps, w / w.sum()), 0.0, 1.0)
     return Ranked(ids=ids, scores=score, components=comps, distance_km=dist,
                   order=_top(score, dist, ids, request.limit if limit is None else limit),
-                  segments=np.concatenate([np.full(len(p[1]), p[0], dtype=np.intp) for p in parts]), rows=rows)
+                  segments=np.concatenate([np.full(len(p[1]), p[0], dtype=np.intp) for p in parts]), rows=rows,
+                  window=weights)
 
 
 def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match]:
     """The best `request.limit` people for a task, best first, with factor scores and reasons."""
     ranked = rank_candidates(index, request)
     wanted = [index.vocabulary_.resolve(s) for s in request.skills]
-    weights = window_weights(request.starts_at, request.ends_at)
+    weights = ranked.window
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills
+    people = [index.segments_[ranked.segments[i]].people[ranked.rows[i]] for i in ranked.order]
+    lats, lons = np.array([p.lat for p in people]), np.array([p.lon for p in people])
+    km = geodesic_km_many(request.lat, request.lon, lats, lons)
+    directions = compass_points(request.lat, request.lon, lats, lons)
+    spans_seen: dict[bytes, list[str]] = {}
     return [
         _match(index, index.segments_[ranked.segments[i]], int(ranked.rows[i]), float(ranked.scores[i]),
-               ranked.components[i], wanted, weights, request, chinese)
-        for i in ranked.order
+               ranked.components[i], wanted, weights, request, chinese, float(km[j]), directions[j], spans_seen)
+        for j, i in enumerate(ranked.order)
     ]
+
+
+def _free_text(packed: bytes, weights: NDArray[np.float64], chinese: bool, seen: dict[bytes, list[str]]) -> list[str]:
+    """'周六 09:00–12:00 有空' for (at most) the first two free spans in the window; many people share
+    a weekly pattern, so each distinct bitmap is worked out once per request (`seen`)."""
+    text = seen.get(packed)
+    if text is None:
+        bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=weights.size).astype(bool)
+        text = seen[packed] = [format_span(*span, chinese=chinese) for span in free_spans(bits, weights)[:2]]
+    return list(text)
 
 
 def _top(score: NDArray[np.float64], dist: NDArray[np.float64], ids: NDArray[np.int64], limit: int) -> NDArray[np.intp]:
@@ -168,20 +185,18 @@ def _top(score: NDArray[np.float64], dist: NDArray[np.float64], ids: NDArray[np.
 
 
 def _match(index: CandidateIndex, seg: Segment, row: int, score: float, comps: NDArray[np.float64],
-           wanted: list[Resolved], weights: NDArray[np.float64], request: MatchRequest, chinese: bool) -> Match:
+           wanted: list[Resolved], weights: NDArray[np.float64], request: MatchRequest, chinese: bool,
+           km: float, direction: str, spans_seen: dict[bytes, list[str]]) -> Match:
     """Build one result with its reasons (only for the few rows returned)."""
     person = seg.people[row]
-    km = geodesic_km(request.lat, request.lon, person.lat, person.lon)
     reasons = _skill_reasons(index, person.skills, wanted, chinese)
     reasons.append(f"{km:.1f} km" if chinese else f"{km:.1f} km away")
-    bits = np.unpackbits(seg.availability[row], count=weights.size).astype(bool)
-    spans = free_spans(bits, weights)
-    reasons.extend(format_span(*span, chinese=chinese) for span in spans[:2])
+    reasons.extend(_free_text(seg.availability[row].tobytes(), weights, chinese, spans_seen))
     reasons.extend(_engagement_reasons(person, request.starts_at.timestamp(), chinese))
     return Match(
         volunteer_id=person.id, name=person.name, role=person.role, score=round(score, 4),
         distance_km=round(km, 2), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
-        reasons=reasons, district=person.district,
+        reasons=reasons, district=person.district, direction=direction,
     )
 
 

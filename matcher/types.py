@@ -91,3 +91,4 @@ class Match:
     components: dict[str, float]
     reasons: list[str]
     district: str | None = None
+    direction: str = ""  # where the person lives as seen from the task: N, NE, ... (8 points), "" at the door

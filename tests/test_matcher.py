@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 
 from matcher.engagement import FAIR_HOURS, add_hours, decayed, fairness, reliability
 from matcher.availability import WEEK_SLOTS, coverage, week_bitmap, window_weights
-from matcher.geo import geodesic_km, haversine_km
+from matcher.geo import compass_points, geodesic_km, geodesic_km_many, haversine_km
 from matcher.index import CandidateIndex
 from matcher.scoring import score_candidates
 from matcher.skills import SkillVocabulary, default_vocabulary
@@ -288,3 +288,23 @@ def test_fairness_lifts_people_who_have_not_served_lately():
     farther_fresh = person(3, 6.0, services_completed=5)
     assert ranked([busy, farther_fresh])[0].volunteer_id == 1
     assert [m.volunteer_id for m in ranked([busy, rested], weights=Weights(fairness=0))] == [1, 2]
+
+
+def test_vectorised_geodesic_agrees_with_geopy_to_the_millimetre():
+    from geopy.distance import geodesic
+
+    rng = np.random.default_rng(3)
+    lats, lons = 29.5 + rng.normal(0, 2.5, 300), 106.5 + rng.normal(0, 2.5, 300)
+    lats[0], lons[0] = 29.5, 106.5  # the same point
+    exact = [geodesic((29.5, 106.5), (a, b)).km for a, b in zip(lats, lons)]
+    assert_allclose(geodesic_km_many(29.5, 106.5, lats, lons), exact, atol=1e-6)
+    # Nearly antipodal: Vincenty does not converge there and the exact solver takes over.
+    assert_allclose(geodesic_km_many(0.0, 0.0, np.array([0.5]), np.array([179.7])), [geodesic((0, 0), (0.5, 179.7)).km],
+                    rtol=1e-12)
+
+
+def test_compass_points_are_coarse_directions():
+    lat, lon = 29.6, 106.5
+    points = compass_points(lat, lon, np.array([29.7, 29.6, 29.5, 29.6, 29.67, 29.6]),
+                            np.array([106.5, 106.6, 106.5, 106.4, 106.58, 106.5]))
+    assert points == ["N", "E", "S", "W", "NE", ""]

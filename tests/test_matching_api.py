@@ -46,7 +46,8 @@ def test_ranked_explained_matches(client, city):
     ranked = [r["volunteer_id"] for r in body["results"]]
     assert ranked == [ids["near"], ids["far"], ids["lawyer"]]  # `busy` is free only on Sunday
     first = body["results"][0]
-    assert set(first) == {"volunteer_id", "name", "role", "district", "score", "distance_km", "components", "reasons"}
+    assert set(first) == {"volunteer_id", "name", "role", "district", "direction", "score", "distance_km", "components",
+                          "reasons"}
     assert first["reasons"][0] == "有心理咨询 (≈ 心理疏导)" and "周六 09:00–12:00 有空" in first["reasons"]
     assert first["reasons"][-1] == "新志愿者，尚无服务记录" and set(first["components"]) == set(FACTORS)
     assert "13800138000" not in response.get_data(as_text=True)

@@ -74,6 +74,8 @@ class MatchResultSchema(BaseSchema):
     name = fields.String()
     role = fields.String()
     district = fields.String(allow_none=True)
+    direction = fields.String(metadata={"description": "8-point compass direction of the person's home from the task"
+                                                      " (N, NE, ...; empty at the door): enough to draw, not to find"})
     score = fields.Float()
     distance_km = fields.Float()
     components = fields.Dict(keys=fields.String(), values=fields.Float())

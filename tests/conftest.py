@@ -42,9 +42,9 @@ def database_url(tmp_path, _pg_schema):
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, tmp_path):
     """A fresh app bound to an empty database with the current schema."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "IMPORT_DIR": str(tmp_path / "imports")})
     if PG_URL:
         _reset_postgres(app)
     else:

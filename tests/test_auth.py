@@ -1,4 +1,8 @@
 """Access control: a route x role matrix, tokens, masking, the audit log, rate limits."""
+import io
+import time
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -33,6 +37,7 @@ def world(client, anon, make_token):
         assert response.status_code == 200, response.get_json()
     asg = response.get_json()
     plan = client.post(f"/api/v1/stations/{a['id']}/plans", json={"task_ids": [task["id"]]}).get_json()
+    job = _upload(client, a_station=None)
     tokens = {
         "none": None,
         "self": p["token"],
@@ -42,7 +47,7 @@ def world(client, anon, make_token):
         "admin": make_token("admin"),
     }
     return {"a": a, "b": b, "p": p, "q": q, "task": task, "asg": asg, "rec": asg["record"], "plan": plan,
-            "tokens": tokens}
+            "job": job, "tokens": tokens}
 
 
 ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
@@ -83,6 +88,9 @@ ROUTES = [
     ("get", "/api/v1/reports/coverage", None, [401, 403, 403, 200, 200, 200]),
     ("get", "/api/v1/reports/coverage.png", None, [401, 403, 403, 200, 200, 200]),
     ("get", "/api/v1/me", None, [401, 200, 200, 200, 200, 200]),
+    ("post", "/api/v1/imports", "UPLOAD", [401, 403, 403, 202, 403, 202]),
+    ("get", "/api/v1/imports/{job}", None, [401, 403, 403, 404, 404, 200]),
+    ("get", "/api/v1/imports/{job}/report.csv", None, [401, 403, 403, 404, 404, 200]),
 ]
 # Where a caller outside the usual two is entitled to a phone number: a coordinator inviting q
 # to their task must be able to call q.
@@ -91,9 +99,34 @@ CASES = [(route, role, route[3][i]) for route in ROUTES for role_index, role in 
          for i in [role_index]]
 
 
+IMPORT_FILE = Path(__file__).parent / "data" / "import" / "dirty.csv"
+
+
+def _upload(client, a_station, expect=202, **kwargs):
+    """Upload the dirty test file (as an admin's world job, or as the caller); wait for the job to end.
+
+    Returns the job (world) or the response (matrix case): no import thread outlives its test.
+    """
+    data = {"file": (io.BytesIO(IMPORT_FILE.read_bytes()), "dirty.csv")}
+    if a_station is not None:
+        data["station_id"] = str(a_station)
+    response = client.post("/api/v1/imports", data=data, content_type="multipart/form-data", **kwargs)
+    if response.status_code == 202:
+        job = response.get_json()
+        for _ in range(600):
+            state = client.get(f"/api/v1/imports/{job['id']}", **kwargs).get_json()["status"]
+            if state in ("done", "failed"):
+                break
+            time.sleep(0.05)
+    if expect is None:
+        return response
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
 def _fill(value, world):
     """Put the world's ids into a path or body template."""
-    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task", "asg", "rec", "plan")}
+    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task", "asg", "rec", "plan", "job")}
     if isinstance(value, str):
         return int(value.format(**ids)) if value.startswith("{") and value.endswith("}") else value.format(**ids)
     if isinstance(value, dict):
@@ -109,9 +142,12 @@ def test_authorisation_matrix(world, anon, route, role, expected):
     method, path, body, _ = route
     token = world["tokens"][role]
     kwargs = {"environ_base": bearer(token)} if token else {}
-    if body is not None:
-        kwargs["json"] = _fill(body, world)
-    response = getattr(anon, method)(_fill(path, world), **kwargs)
+    if body == "UPLOAD":
+        response = _upload(anon, a_station=world["a"]["id"], expect=None, **kwargs)
+    else:
+        if body is not None:
+            kwargs["json"] = _fill(body, world)
+        response = getattr(anon, method)(_fill(path, world), **kwargs)
     assert response.status_code == expected, response.get_data()[:500]
     text = response.get_data().decode("utf-8", errors="replace")  # PNG reports are bytes
     # The full ID number is never returned to anyone; contact details only to the person and admins
@@ -131,7 +167,8 @@ def test_matrix_covers_every_route_of_the_api(app):
                   for m in ops if m in ("get", "post", "patch", "delete")}
     tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{a}", "{station_id}")
                .replace("{task}", "{task_id}").replace("424242", "{volunteer_id}").replace("{asg}", "{assignment_id}")
-               .replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}")) for m, p, _, _ in ROUTES}
+               .replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}").replace("{job}", "{job_id}"))
+              for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 
 

@@ -72,7 +72,7 @@ def _conflict_response(api, field, message):
 def require_json_body():
     """Refuse a write to the API that carries no JSON object (a PATCH without a body is a client bug).
 
-    Actions that take no body (a view class with ``takes_no_body = True``) are exempt.
+    Views that take no JSON (a view class with ``json_body = False``: actions, file uploads) are exempt.
     """
     from flask import current_app, request
     from flask_smorest import abort
@@ -80,7 +80,7 @@ def require_json_body():
     if request.method not in ("POST", "PUT", "PATCH") or request.url_rule is None:
         return  # not a write, or no such route: the router answers 404/405
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(getattr(view, "view_class", None), "takes_no_body", False):
+    if getattr(getattr(view, "view_class", None), "json_body", True) is False:
         return
     if not request.get_data(cache=True):
         abort(422, message="a JSON body is required", errors={"_body": ["a JSON object is required"]})

@@ -241,3 +241,23 @@ class ServiceRecord(TimestampMixin, db.Model):
     assignment = relationship(Assignment, backref=db.backref("record", uselist=False))
     task = relationship(Task)
     station = relationship(Station)
+
+
+class ImportJob(TimestampMixin, db.Model):
+    """A bulk import of an uploaded file, run in the background; its progress is polled."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="SET NULL"))
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(300), nullable=False)
+    dry_run: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")  # queued|running|done|failed
+    rows_estimated: Mapped[int | None] = mapped_column(Integer)
+    rows_read: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    message: Mapped[str | None] = mapped_column(Text)

@@ -393,21 +393,28 @@ def _text(messages):
     return str(messages)
 
 
+PROGRESS_EVERY = 500  # rows between two calls of `on_progress`
+
+
 def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, station_id=None, encoding=None,
-                      sheet=None, progress=None):
-    """Import a table file; return its Summary. Raises TableError when the file cannot be read at all."""
+                      sheet=None, progress=None, on_progress=None):
+    """Import a table file; return its Summary. Raises TableError when the file cannot be read at all.
+
+    ``on_progress(summary)``, if given, is called with the counts so far every PROGRESS_EVERY rows
+    and once at the end (rows are written in batches of BATCH_ROWS).
+    """
     started = time.perf_counter()
     if station_id is not None and db.session.get(Station, station_id) is None:
         raise TableError(f"--station {station_id}: no such station")
     kind, _, headers, rows, close = open_table(path, encoding=encoding, sheet=sheet,
                                                is_header=lambda cells: "name" in map_headers(cells, mapping)[0].values())
     try:
-        return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started)
+        return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress)
     finally:
         close()
 
 
-def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started):
+def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None):
     """The import proper, over an opened table."""
     columns, unknown = map_headers(headers, mapping)
     if "name" not in columns.values():
@@ -432,10 +439,14 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             if len(importer.creates) + len(importer.updates) + len(importer.hash_only) >= BATCH_ROWS:
                 importer.flush()
+            if on_progress is not None and summary.read % PROGRESS_EVERY == 0:
+                on_progress(summary)
         importer.flush()
     finally:
         report.close()
         if dry_run:
             db.session.rollback()
     summary.elapsed = time.perf_counter() - started
+    if on_progress is not None:
+        on_progress(summary)
     return summary

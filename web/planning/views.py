@@ -52,7 +52,7 @@ class PlansById(MethodView):
 
 @blp.route("/plans/<int(max=2147483647):plan_id>/commit")
 class PlanCommit(MethodView):
-    takes_no_body = True
+    json_body = False  # an action: no body to send
 
     @blp.response(200, PlanSchema)
     def post(self, plan_id):

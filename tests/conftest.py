@@ -3,7 +3,13 @@
 Set VOLMATCH_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/volmatch_test)
 to run the whole suite against PostgreSQL; without it every test gets its own SQLite file.
 """
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +18,7 @@ from web import create_app
 from web.extensions import db
 
 PG_URL = os.environ.get("VOLMATCH_TEST_DATABASE_URL")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _reset_postgres(app):
@@ -104,3 +111,39 @@ def station(client):
     })
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app, database_url, tmp_path):
+    """gunicorn serving this test's database on a loopback port (3 worker processes x 4 threads); yields the port."""
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, VOLMATCH_ENV="development", SECRET_KEY="live-server-test",
+               IMPORT_DIR=str(tmp_path / "imports"))
+    cmd = [sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4", "-b", f"127.0.0.1:{port}",
+           "--timeout", "120", "web:create_app()"]
+    import gunicorn.config
+
+    if hasattr(gunicorn.config, "ControlSocketDisable"):  # gunicorn >= 25.1 opens a control socket otherwise
+        cmd.insert(-1, "--no-control-socket")
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, log.read_text()
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "Traceback" not in log.read_text(), log.read_text()

@@ -3,16 +3,9 @@ database, hit by 20+ clients at once trying to double-book one person and over-f
 
 Runs on SQLite and, with VOLMATCH_TEST_DATABASE_URL, on PostgreSQL.
 """
-import contextlib
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -20,46 +13,10 @@ from sqlalchemy import func, select
 from web.extensions import db
 from web.models import Assignment
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 24
 SAT = [{"day": "sat", "start": "08:00", "end": "18:00"}]
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def server(app, database_url, tmp_path):
-    """gunicorn serving this test's database on a loopback port: 3 worker processes x 4 threads."""
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, VOLMATCH_ENV="development", SECRET_KEY="concurrency-test")
-    cmd = [sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4", "-b", f"127.0.0.1:{port}",
-           "--timeout", "120", "web:create_app()"]
-    import gunicorn.config
-
-    if hasattr(gunicorn.config, "ControlSocketDisable"):  # gunicorn >= 25.1 opens a control socket otherwise
-        cmd.insert(-1, "--no-control-socket")
-    log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert "Traceback" not in log.read_text(), log.read_text()
 
 
 def _storm(port, token, requests):
@@ -97,7 +54,8 @@ def _person(client, name, i):
     return response.get_json()
 
 
-def test_no_double_booking_and_no_overfilling_under_concurrent_accepts(app, client, station, server, admin_token):
+def test_no_double_booking_and_no_overfilling_under_concurrent_accepts(app, client, station, live_server, admin_token):
+    server = live_server
     # One person invited to CLIENTS overlapping tasks (each shifted by 10 minutes: all overlap the first).
     someone = _person(client, "抢手", 0)
     windows = [(f"2099-01-10T09:{m:02d}", f"2099-01-10T11:{m:02d}") for m in range(0, 50, 10)]
@@ -148,7 +106,9 @@ def test_no_double_booking_and_no_overfilling_under_concurrent_accepts(app, clie
         assert now_accepted == answered
 
 
-def test_concurrent_invitations_of_one_person_to_one_task_make_one_assignment(app, client, station, server, admin_token):
+def test_concurrent_invitations_of_one_person_to_one_task_make_one_assignment(app, client, station, live_server,
+                                                                             admin_token):
+    server = live_server
     someone = _person(client, "热门", 0)
     task = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "一次", "starts_at": "2099-01-10T09:00",
                                               "ends_at": "2099-01-10T12:00"}).get_json()

@@ -48,7 +48,7 @@ class Config:
         default_db = "sqlite:///" + os.path.join(instance_path, "volmatch.sqlite")
         settings["SQLALCHEMY_DATABASE_URI"] = _database_url(default_db)
         settings["SECRET_KEY"] = os.environ.get("SECRET_KEY") or cls.SECRET_KEY
-        for name in ("RATELIMIT_STORAGE_URI", "SIGNUP_RATE_LIMIT", "AUTH_FAILURE_RATE_LIMIT", "CORS_ORIGINS"):
+        for name in ("RATELIMIT_STORAGE_URI", "SIGNUP_RATE_LIMIT", "AUTH_FAILURE_RATE_LIMIT", "CORS_ORIGINS", "IMPORT_DIR"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
         if os.environ.get("VOLMATCH_DEFAULT_PROVINCE"):

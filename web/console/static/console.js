@@ -194,7 +194,8 @@ function drawPlot(results) {
   const rings = [0.25, 0.5, 1].map((f) => f * far);
   for (const km of rings) {
     svg.append(node("circle", { cx: 0, cy: 0, r: (km / far) * 100, class: "ring" }));
-    svg.append(node("text", { x: 2, y: -(km / far) * 100 + 8, class: "ring-label" }, `${km.toFixed(1)} km`));
+    const at = (km / far) * 100 * Math.SQRT1_2;  // labels on the north-east diagonal, clear of the north mark
+    svg.append(node("text", { x: at + 1, y: -at - 1, class: "ring-label" }, `${km.toFixed(1)} km`));
   }
   const seen = {};
   results.forEach((m, i) => {
@@ -357,6 +358,8 @@ async function downloadReport(job) {
 
 async function route() {
   document.querySelectorAll("main > section").forEach((s) => { s.hidden = true; });
+  const other = $("#switch-lang");
+  other.href = `${other.href.split("#")[0]}${location.hash}`;  // switching language keeps the view
   const signedIn = token() && await loadMe();
   $("#nav").hidden = !signedIn;
   $("#sign-out").hidden = !signedIn;

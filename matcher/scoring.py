@@ -176,6 +176,8 @@ def _free_text(packed: bytes, weights: NDArray[np.float64], chinese: bool, seen:
 
 def _top(score: NDArray[np.float64], dist: NDArray[np.float64], ids: NDArray[np.int64], limit: int) -> NDArray[np.intp]:
     """Indices of the best `limit` by score, then distance, then id; partitions before sorting."""
+    if limit <= 0:
+        return np.empty(0, dtype=np.intp)
     if len(score) > limit:
         threshold = np.partition(score, len(score) - limit)[len(score) - limit]
         pool = np.flatnonzero(score >= threshold)  # ties at the threshold all stay in the pool
@@ -195,7 +197,7 @@ def _match(index: CandidateIndex, seg: Segment, row: int, score: float, comps: N
     reasons.extend(_engagement_reasons(person, request.starts_at.timestamp(), chinese))
     return Match(
         volunteer_id=person.id, name=person.name, role=person.role, score=round(score, 4),
-        distance_km=round(km, 2), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
+        distance_km=round(km, 1), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
         reasons=reasons, district=person.district, direction=direction,
     )
 

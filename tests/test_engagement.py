@@ -85,14 +85,19 @@ def test_moves_the_state_machine_does_not_allow_are_409_with_the_state(client, p
 
 
 def test_volunteer_answers_own_invitation_and_self_reports_hours(client, people, new_task):
-    task, me = new_task(), people[0]
-    a = invite(client, task, me)
-    assert patch(client, a, token=me["token"], status="accepted")["status"] == "accepted"
+    me = people[0]
+    upcoming = invite(client, new_task(window=FUTURE), me)
+    assert patch(client, upcoming, token=me["token"], status="accepted")["status"] == "accepted"
+    # A task that has ended cannot be accepted by the person (the station may record the past).
+    a = invite(client, new_task(), me)
+    error = patch(client, a, expect=409, token=me["token"], status="accepted")
+    assert error["message"] == f"task {a['task_id']} has ended: ask the station to record your service"
+    patch(client, a, status="accepted")
     done = patch(client, a, token=me["token"], status="completed", hours=3)
     assert done["record"]["source"] == "self_reported" and done["record"]["status"] == "pending"
     # More than the window: volunteers cannot, stations only with a reason.
     other = invite(client, new_task(window=("2026-01-17T09:00", "2026-01-17T11:00")), me)
-    patch(client, other, token=me["token"], status="accepted")
+    patch(client, other, status="accepted")
     error = patch(client, other, expect=422, token=me["token"], status="completed", hours=5)
     assert "hours" in error["errors"]
     error = patch(client, other, expect=422, status="completed", hours=5)
@@ -104,7 +109,7 @@ def test_volunteer_answers_own_invitation_and_self_reports_hours(client, people,
 def test_station_only_moves_are_403_for_the_volunteer(client, people, new_task):
     me = people[0]
     a = invite(client, new_task(), me)
-    patch(client, a, token=me["token"], status="accepted")
+    patch(client, a, status="accepted")
     patch(client, a, expect=403, token=me["token"], status="no_show")
     patch(client, a, status="completed", hours=3)
     patch(client, a, expect=403, token=me["token"], rating=5)
@@ -157,6 +162,20 @@ def test_a_person_is_never_accepted_on_two_overlapping_tasks(client, people, new
     assert patch(client, second, expect=409, status="accepted")["message"].endswith(f"(task {back_to_back['id']}, 下午)")
     patch(client, third, status="cancelled")
     assert patch(client, second, status="accepted")["status"] == "accepted"
+
+
+def test_a_completion_keeps_its_seat(client, people, new_task):
+    task = new_task(headcount=2)
+    a, b, c = (invite(client, task, p) for p in people)
+    patch(client, a, status="accepted")
+    patch(client, b, status="accepted")
+    patch(client, a, status="completed", hours=3)
+    assert task_status(client, task) == "filled"
+    assert patch(client, c, expect=409, status="accepted")["message"] == f"task {task['id']} is full: 2 of 2 places taken"
+    # Served is booked too: the same person cannot accept an overlapping task afterwards.
+    overlapping = new_task(window=("2026-01-10T10:00", "2026-01-10T11:00"))
+    response = client.post(f"/api/v1/tasks/{overlapping['id']}/assignments", json={"volunteer_id": people[0]["id"]})
+    assert response.status_code == 409 and "already booked" in response.get_json()["message"]
 
 
 def test_a_task_never_has_more_accepted_than_its_headcount(client, people, new_task):
@@ -240,22 +259,32 @@ def test_lists_per_task_and_per_person(client, people, new_task, make_token, sta
 # --- contact details --------------------------------------------------------------------------
 
 def test_coordinators_see_the_phone_of_people_they_invited_only_while_it_is_live(client, anon, new_task, make_token, station):
+    # Registered with no station, living 3 km from the station, free on Saturdays: she could serve.
     stranger = anon.post("/api/v1/volunteers", json={"name": "赵敏", "phone": "13912345678", "address": "重庆市南岸区",
+                                                     "location": {"lat": 29.62, "lon": 106.53},
+                                                     "availability": SAT}).get_json()
+    far_away = anon.post("/api/v1/volunteers", json={"name": "远方", "phone": "13912345679", "address": "重庆市万州区",
                                                      "availability": SAT}).get_json()
     coordinator = make_token("coordinator", station_ids=[station["id"]])
     as_coordinator = bearer(coordinator)
     assert anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).status_code == 404
     task = new_task()
+    # Someone who could not serve (or does not exist) cannot be invited by a coordinator: the same 422.
+    for pid in (far_away["id"], 999999):
+        response = anon.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": pid},
+                             environ_overrides=as_coordinator)
+        assert response.status_code == 422
+        assert response.get_json()["errors"]["volunteer_id"] == [f"no person with id {pid} who could serve on this task"]
     response = anon.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": stranger["id"]},
                          environ_overrides=as_coordinator)
     assert response.status_code == 201 and response.get_json()["phone"] == "13912345678"
     person = anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).get_json()
     assert person["phone"] == "13912345678" and person["address"] == "重庆市南岸区"
     patch(anon, response.get_json(), token=stranger["token"], status="declined")
-    person = anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).get_json()
-    assert person["phone"] == "139****5678" and person["address"] is None
     listed = anon.get(f"/api/v1/tasks/{task['id']}/assignments", environ_overrides=as_coordinator).get_json()
     assert listed[0]["phone"] == "139****5678"
+    # Having declined, she is again someone the station does not know of.
+    assert anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).status_code == 404
     audit = client.get(f"/api/v1/audit?volunteer_id={stranger['id']}").get_json()
     assert any(e["action"] == "read" and e["fields"] == ["phone"] for e in audit)
 
@@ -326,7 +355,7 @@ def test_feedback_and_no_shows_feed_the_matchers_reliability(client, people, new
 
 def test_volunteer_cancelling_after_accepting_counts_as_dropped(client, people, new_task):
     me = people[0]
-    a = invite(client, new_task(), me)
+    a = invite(client, new_task(window=FUTURE), me)
     patch(client, a, token=me["token"], status="accepted")
     assert patch(client, a, token=me["token"], status="cancelled")["dropped"] is True
     invited_only = invite(client, new_task(window=("2026-01-17T09:00", "2026-01-17T12:00")), me)
@@ -364,3 +393,24 @@ def test_fairness_moves_people_who_served_a_lot_lately_down(client, people, new_
     assert order.index(quiet["id"]) < order.index(busy["id"])
     off = client.get(f"/api/v1/tasks/{upcoming['id']}/matches?w_fairness=0&w_reliability=0").get_json()["results"]
     assert [r["volunteer_id"] for r in off][:2] == [busy["id"], quiet["id"]]  # nearer first when fairness is off
+
+
+def test_the_station_rejects_a_false_self_report(client, people, new_task):
+    me = people[0]
+    a = invite(client, new_task(), me)
+    patch(client, a, status="accepted")
+    done = patch(client, a, token=me["token"], status="completed", hours=3)
+    url = f"/api/v1/service-records/{done['record']['id']}"
+    response = client.patch(url, json={"status": "rejected", "reason": "当天未到场"})
+    assert response.status_code == 200 and response.get_json()["status"] == "rejected"
+    assert client.patch(url, json={"status": "confirmed"}).status_code == 409  # reviewed once
+    after = client.get(f"/api/v1/assignments/{a['id']}").get_json()
+    assert after["status"] == "no_show" and after["dropped"] is True
+    history = client.get(f"/api/v1/volunteers/{me['id']}/service-records").get_json()
+    assert history["totals"] == {"verified": 0.0, "self_reported": 0.0, "pending": 0.0}
+    assert [r["status"] for r in history["records"]] == ["rejected"]
+    upcoming = new_task(window=("2026-03-07T09:00", "2026-03-07T12:00"), skills=["心理疏导"])
+    mine = next(r for r in client.get(f"/api/v1/tasks/{upcoming['id']}/matches").get_json()["results"]
+                if r["volunteer_id"] == me["id"])
+    assert mine["components"]["reliability"] == pytest.approx(1 / 3, abs=1e-3)  # 0 completed, 1 dropped
+    assert mine["components"]["fairness"] == 1.0  # the hours were taken back

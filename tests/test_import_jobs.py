@@ -66,8 +66,8 @@ def test_a_large_upload_ends_with_every_count(client):
     body, seen = finished(client, job, timeout=120)
     assert body["status"] == "done" and body["created"] == 1800 and body["rows_estimated"] == 1800
     assert body["rows_read"] == 1800 and seen[-1] == "done"
-    response = client.get(f"/api/v1/imports/{job['id']}/report.csv")  # nothing rejected: an empty report or none
-    assert response.status_code in (200, 404)
+    response = client.get(f"/api/v1/imports/{job['id']}/report.csv")  # nothing rejected: the header alone
+    assert response.status_code == 200 and response.get_data().decode("utf-8-sig").splitlines() == ["row,column,value,reason"]
 
 
 def test_dry_run_and_unreadable_files(client):
@@ -110,3 +110,27 @@ def test_coordinators_import_into_their_own_station_only(client, anon, station, 
     assert body["status"] == "done"
     elsewhere = bearer(make_token("coordinator", station_ids=[other["id"]]))
     assert anon.get(f"/api/v1/imports/{job['id']}", environ_base=elsewhere).status_code == 404
+
+
+def test_a_coordinators_upload_leaves_other_stations_people_alone(client, anon, station, make_token):
+    other = client.post("/api/v1/stations", json={"name": "别站", "address": "重庆市南岸区"}).get_json()
+    theirs = client.post("/api/v1/volunteers", json={"name": "别站的人", "phone": "13900000010", "address": "重庆市南岸区",
+                                                     "station_id": other["id"]}).get_json()
+    ours = client.post("/api/v1/volunteers", json={"name": "本站的人", "phone": "13900000011", "address": "重庆市渝北区",
+                                                   "station_id": station["id"]}).get_json()
+    own = bearer(make_token("coordinator", station_ids=[station["id"]]))
+    text = ("姓名,手机,服务区域,所属服务站\n改名,13900000010,重庆市渝北区,\n本站改名,13900000011,重庆市渝北区,\n"
+            "新人,13900000012,重庆市渝北区,\n搬家,13900000013,重庆市渝北区,别站\n")
+    response = anon.post("/api/v1/imports", data={"file": (io.BytesIO(text.encode()), "志愿者名单.csv"),
+                                                  "station_id": str(station["id"])},
+                         content_type="multipart/form-data", environ_base=own)
+    assert response.status_code == 202, response.get_json()
+    job = response.get_json()
+    assert job["filename"] == "志愿者名单.csv" and job["rows_estimated"] == 4
+    body, _ = finished(client, job)
+    assert (body["created"], body["updated"], body["rejected"]) == (1, 1, 2)
+    report = anon.get(f"/api/v1/imports/{job['id']}/report.csv", environ_base=own).get_data().decode("utf-8-sig")
+    assert "registered with a station this import may not change" in report and "not one of your stations" in report
+    assert client.get(f"/api/v1/volunteers/{theirs['id']}").get_json()["name"] == "别站的人"  # untouched
+    assert client.get(f"/api/v1/volunteers/{theirs['id']}").get_json()["station_id"] == other["id"]
+    assert client.get(f"/api/v1/volunteers/{ours['id']}").get_json()["name"] == "本站改名"

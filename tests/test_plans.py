@@ -145,3 +145,10 @@ def test_plans_only_take_open_tasks_of_the_station(client, station, make_token):
     response = client.post(f"/api/v1/stations/{station['id']}/plans", json={"task_ids": [cancelled["id"]]},
                            environ_overrides=outsider)
     assert response.status_code == 403
+
+
+def test_a_plan_of_too_many_seats_is_refused(client, station):
+    big = [task(client, station, f"大活动{i}", headcount=1000) for i in range(4)]
+    response = client.post(f"/api/v1/stations/{station['id']}/plans", json={"task_ids": [t["id"] for t in big]})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["task_ids"] == ["4000 open seats: plan at most 3000 at once"]

@@ -40,6 +40,7 @@ class Config:
     # Deployments serve one city: ambiguous place names (江北区) prefer this province.
     DEFAULT_PROVINCE = "500000"
     DEMO_PEOPLE = 3000
+    MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # uploads: a 100,000-row export is a few tens of MB
 
     @classmethod
     def from_env(cls, instance_path):

@@ -78,7 +78,7 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
     # the matcher's reliability and fairness factors read them from its index, not per request.
     services_completed: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     services_dropped: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
-    # Hours served, decayed exponentially (see web/engagement/stats.py) to `recent_hours_at`.
+    # Hours served, decayed exponentially (see matcher/engagement.py) to `recent_hours_at`.
     recent_hours: Mapped[float] = mapped_column(Float, nullable=False, default=0.0, server_default="0")
     recent_hours_at: Mapped[object | None] = mapped_column(UTCDateTime)
 

@@ -34,11 +34,13 @@ def can_see_person(principal, volunteer):
     if principal.role == "volunteer":
         return principal.volunteer_id == volunteer.id
     if principal.role == "coordinator":
-        return volunteer.station_id in principal.station_ids or asked_by(principal.station_ids, volunteer.id)
+        return volunteer.station_id in principal.station_ids or asked_by(principal.station_ids, volunteer.id, ASKED)
     return False
 
 
 LIVE = ("invited", "accepted")
+# Asked and not turned down: a coordinator keeps knowing of people who serve or served for the station.
+ASKED = ("invited", "accepted", "completed", "no_show")
 
 
 def asked_by(station_ids, volunteer_id, statuses=None):

@@ -109,7 +109,7 @@ class ServiceRecordSchema(BaseSchema):
     served_at = LocalDateTime()
     hours = fields.Float()
     source = fields.String(metadata={"description": "verified (by the station) | self_reported (by the person)"})
-    status = fields.String(metadata={"description": "confirmed | pending (self-reported, awaiting the station)"})
+    status = fields.String(metadata={"description": "confirmed | pending (self-reported, awaiting the station) | rejected"})
     note = fields.String(allow_none=True)
     recorded_by = fields.String()
     confirmed_by = fields.String(allow_none=True)
@@ -135,8 +135,9 @@ class ServiceHistorySchema(BaseSchema):
 
 
 class RecordPatchSchema(BaseSchema):
-    """A station confirms a self-reported record, correcting the hours if need be."""
+    """A station confirms a self-reported record (correcting the hours if need be), or rejects it
+    (the person did not serve: the assignment becomes a no-show)."""
 
-    status = fields.String(required=True, validate=validate.OneOf(["confirmed"], error="can only be set to confirmed"))
+    status = fields.String(required=True, validate=validate.OneOf(["confirmed", "rejected"]))
     hours = fields.Float(validate=validate.Range(0, MAX_HOURS, min_inclusive=False))
     reason = fields.String(validate=validate.Length(min=1, max=500))

@@ -19,6 +19,8 @@ from ..models import Assignment, ServiceRecord, Task
 from ..types import utcnow
 from .locking import lock_booking
 
+# States that hold a seat of the task and the person's time: accepted, and served.
+SEATED = ("accepted", "completed")
 # From each state, the states it may move to.
 TRANSITIONS = {
     "invited": ("accepted", "declined", "cancelled"),
@@ -31,9 +33,9 @@ def _window_hours(task):
 
 
 def overlapping_booking(volunteer_id, starts_at, ends_at, exclude_task_id=None):
-    """The task this person is accepted on that overlaps the window, or None (touching ends do not overlap)."""
+    """The task this person is accepted on (or served) that overlaps the window, or None (touching ends do not)."""
     stmt = (select(Task).join(Assignment, Assignment.task_id == Task.id)
-            .where(Assignment.volunteer_id == volunteer_id, Assignment.status == "accepted",
+            .where(Assignment.volunteer_id == volunteer_id, Assignment.status.in_(SEATED),
                    Task.starts_at < ends_at, Task.ends_at > starts_at))
     if exclude_task_id is not None:
         stmt = stmt.where(Task.id != exclude_task_id)
@@ -41,19 +43,19 @@ def overlapping_booking(volunteer_id, starts_at, ends_at, exclude_task_id=None):
 
 
 def booked_people(starts_at, ends_at, task_id=None):
-    """Ids of people who cannot be matched to this window: accepted on an overlapping task, or
-    already asked (in any state) for this very task."""
+    """Ids of people who cannot be matched to this window: accepted on (or served) an overlapping task,
+    or already asked (in any state) for this very task."""
     stmt = (select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
-            .where(Assignment.status == "accepted", Task.starts_at < ends_at, Task.ends_at > starts_at))
+            .where(Assignment.status.in_(SEATED), Task.starts_at < ends_at, Task.ends_at > starts_at))
     ids = set(db.session.scalars(stmt))
     if task_id is not None:
         ids.update(db.session.scalars(select(Assignment.volunteer_id).where(Assignment.task_id == task_id)))
     return frozenset(ids)
 
 
-def accepted_count(task_id):
-    return db.session.scalar(select(func.count()).where(Assignment.task_id == task_id,
-                                                        Assignment.status == "accepted"))
+def seats_taken(task_id):
+    """People holding a seat of the task: accepted, or already served (a completion frees no seat)."""
+    return db.session.scalar(select(func.count()).where(Assignment.task_id == task_id, Assignment.status.in_(SEATED)))
 
 
 def check_invitable(task, person):
@@ -71,9 +73,8 @@ def check_invitable(task, person):
 
 def invite(task, volunteer_id, plan_id=None):
     """Invite a person to a task; an earlier declined or cancelled invitation is renewed."""
-    from ..models import Volunteer
-
-    person = db.session.get(Volunteer, volunteer_id)
+    tasks, people = lock_booking([task.id], [volunteer_id])  # a cancel or a booking may be racing this
+    task, person = tasks[task.id], people.get(volunteer_id)
     if person is None:
         raise ValidationError({"volunteer_id": [f"no person with id {volunteer_id}"]})
     check_invitable(task, person)
@@ -96,14 +97,14 @@ def refresh_task_status(task):
     """open <-> filled by the accepted count; done once nobody is left to serve after someone served."""
     if task.status in ("cancelled", "done"):
         return
-    accepted = accepted_count(task.id)
+    taken = seats_taken(task.id)
     live = db.session.scalar(select(func.count()).where(Assignment.task_id == task.id, Assignment.status.in_(LIVE)))
     completed = db.session.scalar(select(func.count()).where(Assignment.task_id == task.id,
                                                              Assignment.status == "completed"))
     if live == 0 and completed > 0:
         task.status = "done"
     else:
-        task.status = "filled" if accepted >= task.headcount else "open"
+        task.status = "filled" if taken >= task.headcount else "open"
 
 
 def change(assignment, data):
@@ -137,7 +138,9 @@ def _transition(assignment, target, data, by_station):
     if target == "accepted":
         if task.status in ("cancelled", "done"):
             raise Conflict("status", f"task {task.id} is {task.status}")
-        taken = accepted_count(task.id)
+        if not by_station and now >= task.ends_at:  # the station may record the past; a person may not
+            raise Conflict("status", f"task {task.id} has ended: ask the station to record your service")
+        taken = seats_taken(task.id)
         if taken >= task.headcount:
             raise Conflict("status", f"task {task.id} is full: {taken} of {task.headcount} places taken")
         clash = overlapping_booking(person.id, task.starts_at, task.ends_at, exclude_task_id=task.id)
@@ -184,38 +187,57 @@ def _record_hours(assignment, task, person, data, by_station, now):
         recorded_by=principal.label, confirmed_by=principal.label if by_station else None,
     ))
     person.services_completed += 1
-    at = person.recent_hours_at.timestamp() if person.recent_hours_at else None
-    total, at = add_hours(person.recent_hours, at, hours, task.starts_at.timestamp())
-    person.recent_hours = total
-    person.recent_hours_at = _from_timestamp(at)
+    _add_recent_hours(person, hours, task)
 
 
 def _from_timestamp(seconds):
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
 
 
-def confirm_record(record, data):
-    """A coordinator confirms a self-reported record, optionally correcting the hours."""
+def review_record(record, data):
+    """The station confirms a self-reported record (correcting the hours if need be), or rejects it.
+
+    A rejected record means the person did not serve: the assignment becomes a no-show (dropped)
+    and the hours and the completion are taken back from the person's engagement.
+    """
     tasks, people = lock_booking([record.task_id], [record.volunteer_id], changes_people=True)
     db.session.refresh(record)
-    if record.status == "confirmed":
-        raise Conflict("status", f"service record {record.id} is already confirmed")
+    if record.status != "pending":
+        raise Conflict("status", f"service record {record.id} is already {record.status}")
     task, person = tasks[record.task_id], people[record.volunteer_id]
+    reviewer = current_principal().label
+    if data["status"] == "rejected":
+        _add_recent_hours(person, -record.hours, task)
+        person.services_completed -= 1
+        person.services_dropped += 1
+        assignment = db.session.get(Assignment, record.assignment_id)
+        assignment.status, assignment.dropped = "no_show", True
+        record.status, record.confirmed_by = "rejected", reviewer
+        if data.get("reason"):
+            record.note = data["reason"]
+        db.session.flush()
+        refresh_task_status(task)
+        db.session.commit()
+        return record
     hours = data.get("hours", record.hours)
     window = _window_hours(task)
     if hours > window + 1e-9 and not (data.get("reason") or record.note):
         raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
     if hours != record.hours:
-        at = person.recent_hours_at.timestamp() if person.recent_hours_at else None
-        total, at = add_hours(person.recent_hours, at, hours - record.hours, task.starts_at.timestamp())
-        person.recent_hours, person.recent_hours_at = max(total, 0.0), _from_timestamp(at)
+        _add_recent_hours(person, hours - record.hours, task)
         record.hours = hours
     if data.get("reason"):
         record.note = data["reason"]
-    record.status = "confirmed"
-    record.confirmed_by = current_principal().label
+    record.status, record.confirmed_by = "confirmed", reviewer
     db.session.commit()
     return record
+
+
+def _add_recent_hours(person, hours, task):
+    """Fold hours (negative to take them back) served at the task's start into the person's recent hours."""
+    at = person.recent_hours_at.timestamp() if person.recent_hours_at else None
+    total, at = add_hours(person.recent_hours, at, hours, task.starts_at.timestamp())
+    person.recent_hours, person.recent_hours_at = max(total, 0.0), _from_timestamp(at)
 
 
 def cancel_task_assignments(task):

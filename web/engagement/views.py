@@ -12,7 +12,8 @@ from ..auth import policy
 from ..common.pagination import SQLPage
 from ..common.schemas import LOCAL_TZ
 from ..extensions import db
-from ..models import Assignment, ServiceRecord, Task
+from ..matching.eligibility import could_serve
+from ..models import Assignment, ServiceRecord, Task, Volunteer
 from ..tasks.views import get_task_or_404
 from ..volunteers.views import visible_person_or_404
 from . import service
@@ -65,10 +66,19 @@ class TaskAssignments(MethodView):
     def post(self, data, task_id):
         """Invite a person to serve on a task (admins, or the station's coordinators).
 
-        409 when the task is not open, the person is inactive, of the wrong role, already booked
+        Coordinators may invite people of their stations, people their stations have asked before,
+        and anyone who passes the task's hard filters (a 422 otherwise). 409 when the task is not open, the person is inactive, of the wrong role, already booked
         at that time, or already asked; an earlier declined or cancelled invitation is renewed.
         """
-        assignment = service.invite(_station_task(task_id), data["volunteer_id"])
+        task = _station_task(task_id)
+        principal = policy.current_principal()
+        if principal.role == "coordinator":
+            # Coordinators invite people they already know of, or people who could serve on the task;
+            # an invitation must not be a way to reach (and read the contact details of) anyone else.
+            person = db.session.get(Volunteer, data["volunteer_id"])
+            if person is None or not (policy.can_see_person(principal, person) or could_serve(task, person.id)):
+                abort(422, errors={"volunteer_id": [f"no person with id {data['volunteer_id']} who could serve on this task"]})
+        assignment = service.invite(task, data["volunteer_id"])
         db.session.commit()
         return assignment
 
@@ -124,10 +134,15 @@ def _history(volunteer_id, filters):
         stmt = stmt.where(ServiceRecord.served_at >= filters["from_"])
     if "to" in filters:
         stmt = stmt.where(ServiceRecord.served_at < filters["to"])
+    principal = policy.current_principal()
+    if principal.role == "coordinator" and person.station_id not in principal.station_ids:
+        # Another station's volunteer: only what they did for this coordinator's stations.
+        stmt = stmt.where(ServiceRecord.station_id.in_(principal.station_ids))
     records = db.session.scalars(stmt).all()
     totals = {"verified": 0.0, "self_reported": 0.0, "pending": 0.0}
     for record in records:
-        totals["pending" if record.status == "pending" else record.source] += record.hours
+        if record.status != "rejected":
+            totals["pending" if record.status == "pending" else record.source] += record.hours
     totals = {k: round(v, 2) for k, v in totals.items()}
     return {"volunteer_id": person.id, "name": person.name, "volunteer_number": person.volunteer_number,
             "records": records, "totals": totals, "total_hours": round(totals["verified"] + totals["self_reported"], 2)}
@@ -172,9 +187,9 @@ class ServiceRecordsById(MethodView):
     @blp.arguments(RecordPatchSchema)
     @blp.response(200, ServiceRecordSchema)
     def patch(self, data, record_id):
-        """Confirm a self-reported record, correcting its hours if need be (admins, or the station's coordinators)."""
+        """Confirm a self-reported record, correcting its hours if need be, or reject it (admins, or the station's coordinators)."""
         principal = policy.require("admin", "coordinator")
         record = db.session.get(ServiceRecord, record_id)
         if record is None or (principal.role == "coordinator" and record.station_id not in principal.station_ids):
             abort(404, message=f"no service record with id {record_id}")
-        return service.confirm_record(record, data)
+        return service.review_record(record, data)

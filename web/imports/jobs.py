@@ -4,12 +4,12 @@ The job's row holds its progress (rows read, created, updated, unchanged, reject
 short transactions of their own, so any worker can answer a poll. A job that was running when its
 process stopped stays `running`; its file and report remain in the instance folder.
 """
+import contextlib
 import os
 import threading
 
 from flask import current_app
 from sqlalchemy import update
-from werkzeug.utils import secure_filename
 
 from ..extensions import db
 from ..models import ImportJob
@@ -45,9 +45,13 @@ def _estimate_rows(path):
     return max(lines - 1, 0)
 
 
-def start(upload, *, station_id, dry_run, token_id):
-    """Store the upload, create its job, and start importing it in the background; return the job."""
-    name = secure_filename(upload.filename or "") or "upload.csv"
+def start(upload, *, station_id, dry_run, token_id, scope=None):
+    """Store the upload, create its job, and start importing it in the background; return the job.
+
+    The file is kept as ``<id>-upload<suffix>`` (its own name, often Chinese, is only shown) and
+    deleted once imported; ``scope`` limits a coordinator's import to their stations' people.
+    """
+    name = os.path.basename((upload.filename or "upload.csv").replace("\\", "/"))
     job = ImportJob(filename=name[-300:], station_id=station_id, dry_run=dry_run, token_id=token_id, status="queued")
     db.session.add(job)
     db.session.commit()
@@ -56,7 +60,7 @@ def start(upload, *, station_id, dry_run, token_id):
     job.rows_estimated = _estimate_rows(path)
     db.session.commit()
     app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app, job.id, path), name=f"import-{job.id}", daemon=True).start()
+    threading.Thread(target=_run, args=(app, job.id, path, scope), name=f"import-{job.id}", daemon=True).start()
     return job
 
 
@@ -71,7 +75,7 @@ def _counts(summary):
             "unchanged": summary.unchanged, "rejected": summary.rejected}
 
 
-def _run(app, job_id, path):
+def _run(app, job_id, path, scope=None):
     """The background thread: run the import and keep the job's row current."""
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
@@ -79,7 +83,7 @@ def _run(app, job_id, path):
         db.session.rollback()
         _set(app, job_id, status="running")
         try:
-            summary = import_volunteers(path, dry_run=dry_run, report_path=report, station_id=station_id,
+            summary = import_volunteers(path, dry_run=dry_run, report_path=report, station_id=station_id, scope=scope,
                                         progress=False, on_progress=lambda s: _set(app, job_id, **_counts(s)))
         except TableError as exc:
             _set(app, job_id, status="failed", message=str(exc))
@@ -93,3 +97,5 @@ def _run(app, job_id, path):
                  message=f"unknown columns (not imported): {unknown}" if unknown else None)
         finally:
             db.session.remove()
+            with contextlib.suppress(OSError):
+                os.remove(path)  # the upload holds personal data: keep only the report

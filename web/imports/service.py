@@ -131,11 +131,18 @@ def _merge(stored, incoming):
                                   for old, new in zip(struct.unpack(f"{n}q", stored), struct.unpack(f"{n}q", incoming))))
 
 
+OUTSIDE = "registered with a station this import may not change"
+
+
 class _Importer:
     """The state of one import run."""
 
-    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id):
+    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id, scope=None):
         self.path, self.columns, self.headers = path, columns, headers
+        # A coordinator's import (`scope`: their station ids) touches only the people of those
+        # stations; a row whose key belongs to anyone else is refused, not merged.
+        self.scope = frozenset(scope) if scope is not None else None
+        self.outside = set()  # ids of stored people out of scope
         self.dry_run, self.report, self.default_station = dry_run, report, station_id
         self.schema, self.patch_schema = VolunteerSchema(), VolunteerSchema(partial=True)
         self.fields = self._written_fields(mapping_fields)
@@ -163,10 +170,12 @@ class _Importer:
 
     def _load_existing(self):
         """Key maps and fingerprints of everyone stored (a few bytes per person)."""
-        cols = [getattr(Volunteer, f) for f in ("id", "source_hash", *KEY_FIELDS, *self.fields)]
+        cols = [getattr(Volunteer, f) for f in ("id", "source_hash", "station_id", *KEY_FIELDS, *self.fields)]
         # Streamed in chunks (a server-side cursor on PostgreSQL): memory holds the maps, not the rows.
         stream = db.session.execute(select(*cols).execution_options(yield_per=5000)).mappings()
         for row in stream:
+            if self.scope is not None and row["station_id"] not in self.scope:
+                self.outside.add(row["id"])
             if row["source_hash"]:
                 self.sources[row["source_hash"]] = row["id"]
             for f in KEY_FIELDS:
@@ -186,7 +195,7 @@ class _Importer:
         """Handle one source row; return 'created', 'updated', 'unchanged' or 'rejected'."""
         source = hashlib.blake2b(self.signature + repr(values).encode(), digest_size=16).hexdigest()
         known = self.sources.get(source)
-        if known is not None and self._claim(number, known):
+        if known is not None and known not in self.outside and self._claim(number, known):
             return "unchanged"  # this very row was imported before and nobody has changed the person since
         raw = {f: clean(values[i]) if i < len(values) else None for i, f in self.columns.items()}
         problems = []
@@ -195,6 +204,10 @@ class _Importer:
         for rank, f in enumerate(KEY_FIELDS):
             if body.get(f):
                 match = self.keys[f].get(body[f])
+                if match in self.outside:
+                    problems.append((self.column(f), raw.get(f), OUTSIDE))
+                    match = None
+                    break
                 if match is not None:
                     # Matched by a weaker key, but a stronger one differs: two people, not one.
                     for k, stronger in enumerate(KEY_FIELDS[:rank]):
@@ -213,7 +226,10 @@ class _Importer:
             for f in KEY_FIELDS:  # a key that belongs to someone else is a conflict, not a merge
                 owner = self.keys[f].get(data.get(f)) if data.get(f) else None
                 if owner is not None and owner != match:
-                    problems.append((self.column(f), raw.get(f), f"{f} already belongs to another person"))
+                    problems.append((self.column(f), raw.get(f),
+                                     OUTSIDE if owner in self.outside else f"{f} already belongs to another person"))
+            if self.scope is not None and data.get("station_id") is not None and data["station_id"] not in self.scope:
+                problems.append((self.column("station"), raw.get("station"), "not one of your stations"))
         if problems:
             for column, value, reason in problems:
                 self.report.reject(number, column, value, reason)
@@ -397,9 +413,11 @@ PROGRESS_EVERY = 500  # rows between two calls of `on_progress`
 
 
 def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, station_id=None, encoding=None,
-                      sheet=None, progress=None, on_progress=None):
+                      sheet=None, progress=None, on_progress=None, scope=None):
     """Import a table file; return its Summary. Raises TableError when the file cannot be read at all.
 
+    ``scope``, if given, is the set of station ids whose people this import may create or change
+    (a coordinator's upload); others are left alone and their rows reported.
     ``on_progress(summary)``, if given, is called with the counts so far every PROGRESS_EVERY rows
     and once at the end (rows are written in batches of BATCH_ROWS).
     """
@@ -409,12 +427,14 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
     kind, _, headers, rows, close = open_table(path, encoding=encoding, sheet=sheet,
                                                is_header=lambda cells: "name" in map_headers(cells, mapping)[0].values())
     try:
-        return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress)
+        return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress,
+                    scope)
     finally:
         close()
 
 
-def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None):
+def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None,
+         scope=None):
     """The import proper, over an opened table."""
     columns, unknown = map_headers(headers, mapping)
     if "name" not in columns.values():
@@ -422,7 +442,8 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
     summary = Summary(path=path, dry_run=dry_run, unknown_columns=unknown)
     id_columns = [str(headers[i]) for i, f in columns.items() if f == "id_number"]
     report = Report(report_path, masked_columns=id_columns)
-    importer = _Importer(path, columns, headers, set(columns.values()), dry_run=dry_run, report=report, station_id=station_id)
+    importer = _Importer(path, columns, headers, set(columns.values()), dry_run=dry_run, report=report,
+                         station_id=station_id, scope=scope)
     show = sys.stderr.isatty() if progress is None else progress
     try:
         for number, values in tqdm(rows, disable=not show, unit=" rows", desc="importing"):

@@ -69,7 +69,8 @@ class Imports(MethodView):
         """Upload a file to import; the answer comes at once, and GET /imports/<id> follows the progress.
 
         Rows are validated exactly as the API validates people; rejected rows go to a report with
-        their row numbers. Coordinators import into one of their stations (`station_id`).
+        their row numbers. Coordinators import into one of their stations (`station_id`) and may
+        only create or update people of their stations: a row matching anyone else is refused.
         """
         principal = policy.require("admin", "coordinator")
         station_id = form.get("station_id")
@@ -82,7 +83,8 @@ class Imports(MethodView):
         upload = files["file"]
         if os.path.splitext(upload.filename or "")[1].lower() not in jobs.SUFFIXES:
             abort(422, errors={"file": [f"must be one of {', '.join(jobs.SUFFIXES)}"]})
-        return jobs.start(upload, station_id=station_id, dry_run=form["dry_run"], token_id=principal.token_id)
+        scope = principal.station_ids if principal.role == "coordinator" else None
+        return jobs.start(upload, station_id=station_id, dry_run=form["dry_run"], token_id=principal.token_id, scope=scope)
 
 
 @blp.route("/<int(max=2147483647):job_id>")

@@ -75,9 +75,9 @@ class MatchResultSchema(BaseSchema):
     role = fields.String()
     district = fields.String(allow_none=True)
     direction = fields.String(metadata={"description": "8-point compass direction of the person's home from the task"
-                                                      " (N, NE, ...; empty at the door): enough to draw, not to find"})
+                                                      " (N, NE, ...; empty at the door), for drawing"})
     score = fields.Float()
-    distance_km = fields.Float()
+    distance_km = fields.Float(metadata={"description": "to 0.1 km"})
     components = fields.Dict(keys=fields.String(), values=fields.Float())
     reasons = fields.List(fields.String())
 

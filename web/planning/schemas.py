@@ -5,6 +5,7 @@ from ..common.schemas import BaseSchema, Id, LocalDateTime, StrictBoolean, check
 from ..matching.schemas import MatchOptionsSchema
 
 MAX_TASKS = 500
+MAX_SEATS = 3000  # open seats in one plan: bounds the solver's memory (seats x candidates)
 
 
 class PlanRequestSchema(MatchOptionsSchema):

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..matching.index_cache import index_cache
 from ..matching.schemas import weights_of
 from ..models import Assignment, Plan, Task
-from .schemas import MAX_TASKS
+from .schemas import MAX_SEATS, MAX_TASKS
 
 
 def _tasks(station, data):
@@ -44,19 +44,20 @@ def _tasks(station, data):
 
 
 def _taken(task_ids):
-    """Task id -> people accepted or invited (their seats are spoken for)."""
+    """Task id -> people invited, accepted or served (their seats are spoken for)."""
     rows = db.session.execute(
-        select(Assignment.task_id, func.count()).where(Assignment.task_id.in_(task_ids), Assignment.status.in_(engagement.LIVE))
+        select(Assignment.task_id, func.count())
+        .where(Assignment.task_id.in_(task_ids), Assignment.status.in_(("invited", *engagement.SEATED)))
         .group_by(Assignment.task_id))
     return dict(rows.all())
 
 
 def _unavailable(tasks):
-    """Task id -> people who cannot be proposed: accepted on an overlapping task, or already asked for it."""
+    """Task id -> people who cannot be proposed: booked on an overlapping task, or already asked for it."""
     first, last = min(t.starts_at for t in tasks), max(t.ends_at for t in tasks)
     booked = db.session.execute(
         select(Assignment.volunteer_id, Task.starts_at, Task.ends_at).join(Task, Assignment.task_id == Task.id)
-        .where(Assignment.status == "accepted", Task.starts_at < last, Task.ends_at > first)).all()
+        .where(Assignment.status.in_(engagement.SEATED), Task.starts_at < last, Task.ends_at > first)).all()
     asked = defaultdict(set)
     for task_id, volunteer_id in db.session.execute(
             select(Assignment.task_id, Assignment.volunteer_id).where(Assignment.task_id.in_([t.id for t in tasks]))):
@@ -79,6 +80,9 @@ def propose(station, data):
         raise ValidationError({"from": ["no open tasks of this station in that range"]})
     taken = _taken([t.id for t in tasks])
     seats = [max(t.headcount - taken.get(t.id, 0), 0) for t in tasks]
+    if sum(seats) > MAX_SEATS:  # the solver's memory grows with seats x candidates
+        raise ValidationError({"task_ids" if "task_ids" in data else "to": [
+            f"{sum(seats)} open seats: plan at most {MAX_SEATS} at once"]})
     # A task's candidates beyond the plan's total seats can never be needed (matcher.planning).
     depth = max(sum(seats), 1)
     unavailable = _unavailable(tasks)

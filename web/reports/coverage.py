@@ -2,7 +2,7 @@
 
 - ``people``: active people living in the district (their ``district``) with at least one skill of
   the category (after synonym normalisation);
-- ``demand``: unfilled seats (headcount less those accepted) of open tasks in the district whose
+- ``demand``: unfilled seats (headcount less those accepted or served) of open tasks in the district whose
   window overlaps the range; a task counts for the category of its first required skill, else of
   its first wanted skill the vocabulary knows, else ``other``;
 - ``gap``: seats the people could not cover even if every one of them served once, i.e.
@@ -54,7 +54,7 @@ def coverage(district=None, category=None, starts=None, ends=None):
         for cat in _categories_of(skills, vocab, cache):
             people[(home, cat)] += 1
 
-    accepted = (select(Assignment.task_id, func.count().label("n")).where(Assignment.status == "accepted")
+    accepted = (select(Assignment.task_id, func.count().label("n")).where(Assignment.status.in_(("accepted", "completed")))
                 .group_by(Assignment.task_id).subquery())
     stmt = (select(Task, func.coalesce(accepted.c.n, 0)).outerjoin(accepted, accepted.c.task_id == Task.id)
             .where(Task.status == "open", Task.ends_at > starts, Task.starts_at < ends))

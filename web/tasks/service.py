@@ -43,9 +43,9 @@ def update_task(task, data):
     check_window(starts, ends)
     if data.get("status") == "cancelled" and task.status == "done":
         raise Conflict("status", "task is done and cannot be cancelled")
-    accepted = engagement.accepted_count(task.id)
+    accepted = engagement.seats_taken(task.id)
     if data.get("headcount", task.headcount) < accepted:
-        raise Conflict("headcount", f"{accepted} people have accepted already; cancel some first")
+        raise Conflict("headcount", f"{accepted} people have accepted or served already; cancel some first")
     if accepted and (starts != task.starts_at or ends != task.ends_at) and data.get("status") != "cancelled":
         raise Conflict("starts_at", f"{accepted} people have accepted this time; cancel them first, or the task")
     for key, value in data.items():

@@ -82,13 +82,23 @@ function signOut(message) {
   route();
 }
 
+async function allStations() {
+  const stations = [];
+  for (let page = 1; ; page += 1) {
+    const answer = await api("GET", `/stations?page_size=100&page=${page}`);
+    if (!answer.ok || !answer.data.length) return stations;
+    stations.push(...answer.data);
+    if (answer.data.length < 100) return stations;
+  }
+}
+
 async function loadMe() {
   if (state.me) return state.me;
   const answer = await api("GET", "/me");
   if (!answer.ok) return null;
   state.me = answer.data;
   let stations = state.me.stations;
-  if (state.me.role === "admin") stations = (await api("GET", "/stations?page_size=100")).data;
+  if (state.me.role === "admin") stations = await allStations();
   state.me.choices = stations;
   state.stationId = state.stationId || stations[0]?.id;
   $("#who").textContent = `${T[`role_${state.me.role}`] || state.me.role} · ${stations.map((s) => s.name).slice(0, 2).join("、")}`;
@@ -102,7 +112,8 @@ async function showTasks() {
   select.replaceChildren(...state.me.choices.map((s) => el("option", { value: s.id, ...(s.id === state.stationId ? { selected: "" } : {}) }, s.name)));
   select.onchange = () => { state.stationId = Number(select.value); showTasks(); };
   const answer = await api("GET", `/tasks?station_id=${state.stationId}&page_size=100`);
-  const rows = (answer.data || []).map((task) => el("tr", { "data-task": task.id },
+  if (!answer.ok) flash(answer.data?.message || T.failed, "error");
+  const rows = (Array.isArray(answer.data) ? answer.data : []).map((task) => el("tr", { "data-task": task.id },
     el("td", {}, el("a", { href: `#/task/${task.id}` }, task.title)),
     el("td", {}, `${fmtTime(task.starts_at)} – ${fmtTime(task.ends_at).split(" ").pop()}`),
     el("td", {}, task.headcount),
@@ -136,7 +147,7 @@ async function createTask(event) {
 async function cancelTask(task) {
   if (!confirm(`${T.confirm_cancel} ${task.title}?`)) return;
   const answer = await api("PATCH", `/tasks/${task.id}`, { status: "cancelled" });
-  flash(answer.ok ? `${T.cancelled}: ${task.title}` : answer.data.message, answer.ok ? "info" : "error");
+  flash(answer.ok ? `${T.cancelled}: ${task.title}` : answer.data?.message || T.failed, answer.ok ? "info" : "error");
   showTasks();
 }
 
@@ -213,13 +224,13 @@ function drawPlot(results) {
 async function invite(task, match, button) {
   button.disabled = true;
   const answer = await api("POST", `/tasks/${task.id}/assignments`, { volunteer_id: match.volunteer_id });
-  flash(answer.ok ? `${T.invited}: ${match.name}` : answer.data.message, answer.ok ? "info" : "error");
+  flash(answer.ok ? `${T.invited}: ${match.name}` : answer.data?.message || T.failed, answer.ok ? "info" : "error");
   showTask(task.id);
 }
 
 async function showAssignments(task) {
   const answer = await api("GET", `/tasks/${task.id}/assignments?page_size=100`);
-  const rows = (answer.data || []).map((a) => el("tr", { "data-assignment": a.id },
+  const rows = (Array.isArray(answer.data) ? answer.data : []).map((a) => el("tr", { "data-assignment": a.id },
     el("td", {}, a.name, el("br"), el("small", {}, a.volunteer_number || "")),
     el("td", {}, a.phone || ""),
     el("td", { class: `state ${a.status}` }, statusText(a.status)),
@@ -250,7 +261,7 @@ async function change(task, a, body) {
   const answer = await api("PATCH", `/assignments/${a.id}`, body);
   if (!answer.ok) {
     const errors = answer.data?.errors ? Object.entries(answer.data.errors).map(([k, v]) => `${k}: ${[].concat(v).join("; ")}`).join(" · ") : "";
-    flash(answer.data?.message + (errors && answer.status === 422 ? ` (${errors})` : ""), "error");
+    flash((answer.data?.message || T.failed) + (errors && answer.status === 422 ? ` (${errors})` : ""), "error");
   } else flash(`${a.name}: ${statusText(answer.data.status)}`);
   showTask(task.id);
 }
@@ -287,7 +298,8 @@ async function proposePlan(event) {
 
 async function commitPlan() {
   const answer = await api("POST", `/plans/${state.plan.id}/commit`);
-  flash(answer.ok ? `${T.committed}: ${answer.data.assignment_ids.length} ${T.invitations}` : answer.data.message, answer.ok ? "info" : "error");
+  flash(answer.ok ? `${T.committed}: ${answer.data.assignment_ids.length} ${T.invitations}` : answer.data?.message || T.failed,
+    answer.ok ? "info" : "error");
   if (answer.ok) $("#plan-commit").disabled = true;
 }
 
@@ -338,7 +350,9 @@ async function startImport(event) {
     progress.querySelector(".bar").classList.toggle("indeterminate", share === null);
     progress.querySelector("span").textContent = `${T.rows_read} ${job.rows_read}${job.rows_estimated ? ` / ${job.rows_estimated}` : ""}`;
     await new Promise((resolve) => setTimeout(resolve, 400));
-    job = (await api("GET", `/imports/${job.id}`)).data;
+    const poll = await api("GET", `/imports/${job.id}`);
+    if (!poll.ok) { flash(poll.data?.message || T.failed, "error"); return; }
+    job = poll.data;
   }
   progress.querySelector(".bar").style.width = "100%";
   progress.querySelector("span").textContent = `${T.rows_read} ${job.rows_read}`;
@@ -370,7 +384,11 @@ async function route() {
   else if (view === "plan") {
     $("#view-plan").hidden = false;
     const day = $("#plan-form").day;
-    if (!day.value) { const d = new Date(); d.setDate(d.getDate() + ((6 - d.getDay() + 7) % 7 || 7)); day.value = d.toISOString().slice(0, 10); }
+    if (!day.value) {  // the coming Saturday, as a local date (toISOString would give the UTC one)
+      const d = new Date();
+      d.setDate(d.getDate() + ((6 - d.getDay() + 7) % 7 || 7));
+      day.value = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    }
   } else if (view === "coverage") { $("#view-coverage").hidden = false; await showCoverage(); }
   else if (view === "import") $("#view-import").hidden = false;
   else { $("#view-tasks").hidden = false; await showTasks(); }

@@ -56,7 +56,8 @@ def test_the_plan_beats_greedy_on_a_crafted_instance(client, crafted, station):
 
 
 def test_every_seat_passes_the_hard_filters_and_no_one_serves_twice(client, anon, station):
-    tasks = [task(client, station, f"探访{i}", skills=["探访"], headcount=2) for i in range(3)]
+    for i in range(3):
+        task(client, station, f"探访{i}", skills=["探访"], headcount=2)
     wrong_role = task(client, station, "个案", skills=["个案管理"], headcount=2)
     client.patch(f"/api/v1/tasks/{wrong_role['id']}", json={"role": "social_worker"})
     for i in range(5):

@@ -27,6 +27,18 @@ def require_station(principal, station_id):
         abort(403, message=f"not a coordinator of station {station_id}")
 
 
+def station_object_or_404(model, object_id, label, roles=("admin", "coordinator")):
+    """A row with a `station_id`, if the caller may see it: coordinators see their stations' only.
+
+    401/403 by role first; then a 404 that says nothing of rows of other stations.
+    """
+    principal = require(*roles)
+    row = db.session.get(model, object_id)
+    if row is None or (principal.role == "coordinator" and row.station_id not in principal.station_ids):
+        abort(404, message=f"no {label} with id {object_id}")
+    return row
+
+
 def can_see_person(principal, volunteer):
     """Whether the caller may know this person exists at all (others get a 404)."""
     if principal.role == "admin":

@@ -188,8 +188,4 @@ class ServiceRecordsById(MethodView):
     @blp.response(200, ServiceRecordSchema)
     def patch(self, data, record_id):
         """Confirm a self-reported record, correcting its hours if need be, or reject it (admins, or the station's coordinators)."""
-        principal = policy.require("admin", "coordinator")
-        record = db.session.get(ServiceRecord, record_id)
-        if record is None or (principal.role == "coordinator" and record.station_id not in principal.station_ids):
-            abort(404, message=f"no service record with id {record_id}")
-        return service.review_record(record, data)
+        return service.review_record(policy.station_object_or_404(ServiceRecord, record_id, "service record"), data)

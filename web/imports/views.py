@@ -51,11 +51,7 @@ class ImportJobSchema(BaseSchema):
 
 def job_or_404(job_id):
     """The job, for admins and the coordinators of its station."""
-    principal = policy.require("admin", "coordinator")
-    job = db.session.get(ImportJob, job_id)
-    if job is None or (principal.role == "coordinator" and job.station_id not in principal.station_ids):
-        abort(404, message=f"no import with id {job_id}")
-    return job
+    return policy.station_object_or_404(ImportJob, job_id, "import")
 
 
 @blp.route("")

@@ -1,9 +1,8 @@
 """HTTP routes: propose a batch plan for a station's tasks, read it, commit it as invitations."""
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from ..auth import policy
-from ..extensions import db
 from ..models import Plan
 from ..stations.views import get_station_or_404
 from . import service
@@ -19,11 +18,7 @@ def _shown(plan):
 
 def plan_or_404(plan_id):
     """The plan, for admins and its station's coordinators; 404 for others."""
-    principal = policy.require("admin", "coordinator")
-    plan = db.session.get(Plan, plan_id)
-    if plan is None or (principal.role == "coordinator" and plan.station_id not in principal.station_ids):
-        abort(404, message=f"no plan with id {plan_id}")
-    return plan
+    return policy.station_object_or_404(Plan, plan_id, "plan")
 
 
 @blp.route("/stations/<int(max=2147483647):station_id>/plans")

@@ -1,11 +1,10 @@
 """HTTP routes for tasks."""
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..auth import policy
 from ..common.pagination import SQLPage
-from ..extensions import db
 from ..models import Task
 from . import service
 from .schemas import TaskPatchSchema, TaskQuerySchema, TaskSchema
@@ -15,11 +14,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Serv
 
 def get_task_or_404(task_id):
     """The task, if the caller may see it: coordinators see their stations' tasks, others 404."""
-    principal = policy.require("admin", "coordinator", "volunteer")
-    task = db.session.get(Task, task_id)
-    if task is None or (principal.role == "coordinator" and task.station_id not in principal.station_ids):
-        abort(404, message=f"no task with id {task_id}")
-    return task
+    return policy.station_object_or_404(Task, task_id, "task", roles=("admin", "coordinator", "volunteer"))
 
 
 @blp.route("")

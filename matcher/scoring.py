@@ -197,7 +197,7 @@ def _match(index: CandidateIndex, seg: Segment, row: int, score: float, comps: N
     reasons.extend(_engagement_reasons(person, request.starts_at.timestamp(), chinese))
     return Match(
         volunteer_id=person.id, name=person.name, role=person.role, score=round(score, 4),
-        distance_km=round(km, 1), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
+        distance_km=round(km, 2), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
         reasons=reasons, district=person.district, direction=direction,
     )
 

@@ -77,7 +77,7 @@ class MatchResultSchema(BaseSchema):
     direction = fields.String(metadata={"description": "8-point compass direction of the person's home from the task"
                                                       " (N, NE, ...; empty at the door), for drawing"})
     score = fields.Float()
-    distance_km = fields.Float(metadata={"description": "to 0.1 km"})
+    distance_km = fields.Float(metadata={"description": "geodesic km, to 10 m"})
     components = fields.Dict(keys=fields.String(), values=fields.Float())
     reasons = fields.List(fields.String())
 

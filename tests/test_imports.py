@@ -226,3 +226,18 @@ def test_reimport_after_an_api_edit_brings_the_file_back(runner, app, client):
     assert "created 0, updated 1, unchanged 2, rejected 0" in result.output, result.output
     assert client.get(f"/api/v1/volunteers/{zhang['id']}").get_json()["skills"] == ["心理疏导", "法律咨询"]
     assert "created 0, updated 0, unchanged 3" in run(runner, DATA / "people_gbk.csv").output
+
+
+def test_reimport_with_a_person_twice_in_the_file(runner, app, tmp_path):
+    first = tmp_path / "first.csv"
+    first.write_text("姓名,手机,服务区域\n张三,13800000001,重庆市渝北区\n李四,13800000002,重庆市渝北区\n", encoding="utf-8")
+    assert "created 2" in run(runner, first).output
+    # 张三 as imported (the fast path), again with the phone written another way (same data), and
+    # 李四 twice: as imported, then with another district (a conflict, reported).
+    again = tmp_path / "again.csv"
+    again.write_text("姓名,手机,服务区域\n张三,13800000001,重庆市渝北区\n张三,+86 138-0000-0001,重庆市渝北区\n"
+                     "李四,13800000002,重庆市渝北区\n李四,13800000002,重庆市江北区\n", encoding="utf-8")
+    report = tmp_path / "report.csv"
+    result = run(runner, again, "--report", report)
+    assert "created 0, updated 0, unchanged 3, rejected 1" in result.output, result.output
+    assert "same person as row 4 but with different data" in report.read_text(encoding="utf-8-sig")

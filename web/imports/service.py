@@ -153,7 +153,7 @@ class _Importer:
         self.key_of = {}  # person id -> stored (external_id, id_number, phone)
         self.sources = {}  # source row hash -> person id, for rows already imported as they are
         self.signature = repr((sorted(columns.items()), station_id)).encode()
-        self.prints = {}  # person id -> fingerprint of the imported fields
+        self._prints = None  # person id -> fingerprint of the imported fields, loaded when first needed
         self.file_rows = {f: {} for f in KEY_FIELDS}  # value -> (row number, fingerprint) seen in this file
         self._load_existing()
         self.creates, self.updates, self.hash_only = [], [], []
@@ -169,8 +169,8 @@ class _Importer:
         return sorted(f for f in written if f in STORED)
 
     def _load_existing(self):
-        """Key maps and fingerprints of everyone stored (a few bytes per person)."""
-        cols = [getattr(Volunteer, f) for f in ("id", "source_hash", "station_id", *KEY_FIELDS, *self.fields)]
+        """Key maps of everyone stored (a few bytes per person); fingerprints wait until needed."""
+        cols = [getattr(Volunteer, f) for f in ("id", "source_hash", "station_id", *KEY_FIELDS)]
         # Streamed in chunks (a server-side cursor on PostgreSQL): memory holds the maps, not the rows.
         stream = db.session.execute(select(*cols).execution_options(yield_per=5000)).mappings()
         for row in stream:
@@ -182,7 +182,17 @@ class _Importer:
                 if row[f] is not None:
                     self.keys[f][row[f]] = row["id"]
             self.key_of[row["id"]] = tuple(row[f] for f in KEY_FIELDS)
-            self.prints[row["id"]] = _fingerprint(row, self.fields)
+
+    @property
+    def prints(self):
+        """Fingerprints of everyone stored, read on first use: a re-import of an unchanged file, where
+        every row takes the source-hash fast path, never decodes anyone's stored fields."""
+        if self._prints is None:
+            self._prints = {}
+            cols = [Volunteer.id, *(getattr(Volunteer, f) for f in self.fields)]
+            for row in db.session.execute(select(*cols).execution_options(yield_per=5000)).mappings():
+                self._prints[row["id"]] = _fingerprint(row, self.fields)
+        return self._prints
 
     def column(self, name):
         """The source header of a field, for the report."""
@@ -241,6 +251,8 @@ class _Importer:
         seen = self._seen_in_file(data)
         if seen is not None:
             first_row, first_print = seen
+            if isinstance(first_print, tuple):  # ("stored", id): an earlier row that matched them as stored
+                first_print = self.prints[first_print[1]]
             if first_print == fingerprint:
                 return "unchanged"
             self.report.reject(number, "", "", f"same person as row {first_row} but with different data")
@@ -267,7 +279,8 @@ class _Importer:
     def _claim(self, number, person_id):
         """Note a known unchanged person as seen at this row; False if an earlier row gave them other data."""
         keys = dict(zip(KEY_FIELDS, self.key_of.get(person_id, (None,) * len(KEY_FIELDS))))
-        fingerprint = self.prints[person_id]
+        # The row is what was stored: its fingerprint is the person's, named rather than computed.
+        fingerprint = self._prints[person_id] if self._prints is not None else ("stored", person_id)
         for f, value in keys.items():
             if value and value in self.file_rows[f] and self.file_rows[f][value][1] != fingerprint:
                 return False

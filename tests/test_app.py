@@ -89,3 +89,14 @@ def test_query_strings_are_cleaned_like_bodies(client, path):
         assert response.status_code == 422 and response.get_json()["errors"]
     else:
         assert response.status_code == 200  # full-width Ａ is NFKC-normalised, as in bodies
+
+
+def test_the_app_loads_without_scikit_learn_scipy_or_matplotlib():
+    """CLI jobs such as imports never rank or draw: those ~150 MB load on the first match or picture."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from web import create_app; create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'});"
+            "print(sorted(m for m in ('sklearn', 'scipy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -13,7 +13,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from matcher.skills import CATEGORIES, default_vocabulary
+from matcher.categories import CATEGORIES
 
 from ..extensions import db
 from ..models import Assignment, Task, Volunteer
@@ -44,6 +44,8 @@ def coverage(district=None, category=None, starts=None, ends=None):
     """The coverage table as a dict: the range, the rows (district x category), and totals."""
     starts = starts or utcnow()
     ends = ends or starts + dt.timedelta(days=DEFAULT_DAYS)
+    from matcher.skills import default_vocabulary  # scikit-learn: loaded when a report is asked for
+
     vocab = default_vocabulary()
     people = Counter()
     stmt = select(Volunteer.district, Volunteer.skills).where(Volunteer.active.is_(True))

@@ -13,7 +13,7 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="
 
 
 def _category_ids():
-    from matcher.skills import CATEGORIES
+    from matcher.categories import CATEGORIES
 
     return [*CATEGORIES, OTHER]
 

@@ -134,3 +134,26 @@ def test_a_coordinators_upload_leaves_other_stations_people_alone(client, anon, 
     assert client.get(f"/api/v1/volunteers/{theirs['id']}").get_json()["name"] == "别站的人"  # untouched
     assert client.get(f"/api/v1/volunteers/{theirs['id']}").get_json()["station_id"] == other["id"]
     assert client.get(f"/api/v1/volunteers/{ours['id']}").get_json()["name"] == "本站改名"
+
+
+def test_a_job_whose_process_stopped_reporting_is_shown_stalled(app, client):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from web.extensions import db
+    from web.models import ImportJob
+
+    job = upload(client, "people_utf8.csv")
+    body, _ = finished(client, job)
+    assert body["updated_at"] > body["created_at"]  # progress writes move updated_at
+    with app.app_context():  # as if its worker died mid-import 20 minutes ago
+        long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=20)
+        db.session.execute(update(ImportJob).where(ImportJob.id == job["id"]).values(status="running", updated_at=long_ago))
+        db.session.commit()
+    assert client.get(f"/api/v1/imports/{job['id']}").get_json()["status"] == "stalled"
+    with app.app_context():
+        db.session.execute(update(ImportJob).where(ImportJob.id == job["id"]).values(
+            updated_at=dt.datetime.now(dt.timezone.utc)))
+        db.session.commit()
+    assert client.get(f"/api/v1/imports/{job['id']}").get_json()["status"] == "running"

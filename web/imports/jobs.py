@@ -1,10 +1,11 @@
 """Imports of uploaded files, run in a background thread of the process that received them.
 
 The job's row holds its progress (rows read, created, updated, unchanged, rejected), written in
-short transactions of their own, so any worker can answer a poll. A job that was running when its
-process stopped stays `running`; its file and report remain in the instance folder.
+short transactions of their own, so any worker can answer a poll. A job whose process stopped
+reporting for STALL_AFTER is shown as `stalled` (it is not resumed).
 """
 import contextlib
+import datetime as dt
 import os
 import threading
 
@@ -13,10 +14,21 @@ from sqlalchemy import update
 
 from ..extensions import db
 from ..models import ImportJob
+from ..types import utcnow
 from .reader import TableError
 from .service import import_volunteers
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".txt")
+# Progress is written every few hundred rows: a queued or running job silent this long has lost its
+# process (a restart, a crash) and is shown as `stalled`, so nobody waits on it for ever.
+STALL_AFTER = dt.timedelta(minutes=10)
+
+
+def shown_status(job, now=None):
+    """The job's status as callers see it: `stalled` for one whose process stopped reporting."""
+    if job.status in ("queued", "running") and (now or utcnow()) - job.updated_at > STALL_AFTER:
+        return "stalled"
+    return job.status
 
 
 def job_dir(app=None):

@@ -37,7 +37,8 @@ class ImportJobSchema(BaseSchema):
     filename = fields.String()
     station_id = fields.Integer(allow_none=True)
     dry_run = fields.Boolean()
-    status = fields.String(metadata={"description": "queued | running | done | failed"})
+    status = fields.Function(jobs.shown_status, metadata={
+        "type": "string", "description": "queued | running | done | failed | stalled (no progress for 10 minutes)"})
     rows_estimated = fields.Integer(allow_none=True)
     rows_read = fields.Integer()
     created = fields.Integer()

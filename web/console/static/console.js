@@ -344,7 +344,7 @@ async function startImport(event) {
   const progress = $("#import-progress");
   progress.hidden = false;
   let job = answer.data;
-  while (!["done", "failed"].includes(job.status)) {
+  while (!["done", "failed", "stalled"].includes(job.status)) {
     const share = job.rows_estimated ? Math.min(job.rows_read / job.rows_estimated, 1) : null;
     progress.querySelector(".bar").style.width = share === null ? "100%" : `${Math.round(share * 100)}%`;
     progress.querySelector(".bar").classList.toggle("indeterminate", share === null);
@@ -357,7 +357,7 @@ async function startImport(event) {
   progress.querySelector(".bar").style.width = "100%";
   progress.querySelector("span").textContent = `${T.rows_read} ${job.rows_read}`;
   const summary = $("#import-summary");
-  summary.replaceChildren(job.status === "failed" ? `${T.failed}: ${job.message}`
+  summary.replaceChildren(job.status !== "done" ? `${T.failed}: ${job.message || job.status}`
     : `${T.imp_created} ${job.created} · ${T.imp_updated} ${job.updated} · ${T.imp_unchanged} ${job.unchanged} · ${T.imp_rejected} ${job.rejected}`);
   if (job.rejected) summary.append(" ", el("button", { type: "button", onclick: () => downloadReport(job) }, T.download_report));
 }

@@ -42,6 +42,7 @@ def register_blueprints(app):
     from .auth import me_blp
     from .auth import audit
     from .auth.principal import load_principal
+    from .console import bp as console_bp
     from .engagement import blp as engagement_blp
     from .imports import blp as imports_blp
     from .matching import blp as matching_blp
@@ -53,11 +54,10 @@ def register_blueprints(app):
     from .volunteers import blp as volunteers_blp
 
     init_security(app)
-    for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp, imports_blp, audit_blp, me_blp):
+    for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp,
+                imports_blp, audit_blp, me_blp):
         api.register_blueprint(blp)
-    from .console import bp as console_bp
-
-    app.register_blueprint(console_bp)
+    app.register_blueprint(console_bp)  # the HTML console: not part of the OpenAPI document
     app.before_request(load_principal)
     app.after_request(audit.flush)
 

@@ -67,8 +67,9 @@ class TaskAssignments(MethodView):
         """Invite a person to serve on a task (admins, or the station's coordinators).
 
         Coordinators may invite people of their stations, people their stations have asked before,
-        and anyone who passes the task's hard filters (a 422 otherwise). 409 when the task is not open, the person is inactive, of the wrong role, already booked
-        at that time, or already asked; an earlier declined or cancelled invitation is renewed.
+        and anyone who passes the task's hard filters (a 422 otherwise). 409 when the task is not
+        open, the person is inactive, of the wrong role, already booked at that time, or already
+        asked; an earlier declined or cancelled invitation is renewed.
         """
         task = _station_task(task_id)
         principal = policy.current_principal()
@@ -77,7 +78,8 @@ class TaskAssignments(MethodView):
             # an invitation must not be a way to reach (and read the contact details of) anyone else.
             person = db.session.get(Volunteer, data["volunteer_id"])
             if person is None or not (policy.can_see_person(principal, person) or could_serve(task, person.id)):
-                abort(422, errors={"volunteer_id": [f"no person with id {data['volunteer_id']} who could serve on this task"]})
+                message = f"no person with id {data['volunteer_id']} who could serve on this task"
+                abort(422, errors={"volunteer_id": [message]})
         assignment = service.invite(task, data["volunteer_id"])
         db.session.commit()
         return assignment

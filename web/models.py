@@ -173,6 +173,8 @@ class AuditEntry(db.Model):
 
 
 ASSIGNMENT_STATUSES = ("invited", "accepted", "declined", "cancelled", "completed", "no_show")
+LIVE = ("invited", "accepted")  # asked and not yet answered for good: the station may need to reach them
+SEATED = ("accepted", "completed")  # holding a seat of the task and the person's time: accepted, or served
 
 
 class Plan(TimestampMixin, db.Model):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from ..common.personal import mask_id_number, mask_phone
 from ..extensions import db
-from ..models import Assignment, Task
+from ..models import LIVE, Assignment, Task
 from . import audit
 from .principal import current_principal
 
@@ -50,7 +50,6 @@ def can_see_person(principal, volunteer):
     return False
 
 
-LIVE = ("invited", "accepted")
 # Asked and not turned down: a coordinator keeps knowing of people who serve or served for the station.
 ASKED = ("invited", "accepted", "completed", "no_show")
 

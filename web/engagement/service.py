@@ -11,16 +11,13 @@ from sqlalchemy import func, select
 
 from matcher.engagement import add_hours
 
-from ..auth.policy import LIVE
 from ..auth.principal import current_principal
 from ..errors import Conflict
 from ..extensions import db
-from ..models import Assignment, ServiceRecord, Task
+from ..models import LIVE, SEATED, Assignment, ServiceRecord, Task
 from ..types import utcnow
 from .locking import lock_booking
 
-# States that hold a seat of the task and the person's time: accepted, and served.
-SEATED = ("accepted", "completed")
 # From each state, the states it may move to.
 TRANSITIONS = {
     "invited": ("accepted", "declined", "cancelled"),
@@ -97,11 +94,10 @@ def refresh_task_status(task):
     """open <-> filled by the accepted count; done once nobody is left to serve after someone served."""
     if task.status in ("cancelled", "done"):
         return
-    taken = seats_taken(task.id)
-    live = db.session.scalar(select(func.count()).where(Assignment.task_id == task.id, Assignment.status.in_(LIVE)))
-    completed = db.session.scalar(select(func.count()).where(Assignment.task_id == task.id,
-                                                             Assignment.status == "completed"))
-    if live == 0 and completed > 0:
+    counts = dict(db.session.execute(select(Assignment.status, func.count()).where(Assignment.task_id == task.id)
+                                     .group_by(Assignment.status)).all())
+    taken, live = (sum(counts.get(s, 0) for s in group) for group in (SEATED, LIVE))
+    if live == 0 and counts.get("completed", 0) > 0:
         task.status = "done"
     else:
         task.status = "filled" if taken >= task.headcount else "open"

@@ -14,7 +14,7 @@ from ..common.schemas import LOCAL_TZ
 from ..extensions import db
 from ..matching.eligibility import could_serve
 from ..models import Assignment, ServiceRecord, Task, Volunteer
-from ..tasks.views import get_task_or_404
+from ..tasks.views import station_task_or_404
 from ..volunteers.views import visible_person_or_404
 from . import service
 from .schemas import (
@@ -25,14 +25,6 @@ from .schemas import (
 blp = Blueprint("engagement", __name__, url_prefix="/api/v1", description="Assignments, service hours and feedback")
 
 _LOADED = (joinedload(Assignment.volunteer), joinedload(Assignment.task), joinedload(Assignment.record))
-
-
-def _station_task(task_id):
-    """The task, for admins and its station's coordinators (403 for others who may see it)."""
-    principal = policy.require("admin", "coordinator")
-    task = get_task_or_404(task_id)
-    policy.require_station(principal, task.station_id)
-    return task
 
 
 def assignment_or_404(assignment_id):
@@ -55,7 +47,7 @@ class TaskAssignments(MethodView):
     @blp.paginate(SQLPage)
     def get(self, filters, task_id):
         """List the people asked to serve on a task (admins, or the station's coordinators)."""
-        task = _station_task(task_id)
+        task = station_task_or_404(task_id)
         stmt = select(Assignment).options(*_LOADED).where(Assignment.task_id == task.id).order_by(Assignment.id)
         if "status" in filters:
             stmt = stmt.where(Assignment.status == filters["status"])
@@ -71,7 +63,7 @@ class TaskAssignments(MethodView):
         open, the person is inactive, of the wrong role, already booked at that time, or already
         asked; an earlier declined or cancelled invitation is renewed.
         """
-        task = _station_task(task_id)
+        task = station_task_or_404(task_id)
         principal = policy.current_principal()
         if principal.role == "coordinator":
             # Coordinators invite people they already know of, or people who could serve on the task;

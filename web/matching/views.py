@@ -6,26 +6,12 @@ from ..auth import policy
 from ..engagement.service import booked_people
 from ..extensions import db
 from ..models import Station
-from ..tasks.views import get_task_or_404
+from ..tasks.views import station_task_or_404
 from .index_cache import index_cache
-from .schemas import MatchOptionsSchema, MatchResponseSchema, MatchTaskSchema, weights_of
+from .requests import match_request, task_fields
+from .schemas import MatchOptionsSchema, MatchResponseSchema, MatchTaskSchema
 
 blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Ranked, explained candidates")
-
-
-def _request(task, options, task_id=None):
-    """A stored or unsaved task plus options -> the matcher's MatchRequest."""
-    # Imported here, not at module level: scikit-learn and SciPy cost ~100 MB, which CLI jobs
-    # such as imports never need.
-    from matcher.types import MatchRequest
-
-    return MatchRequest(
-        lat=task["lat"], lon=task["lon"], starts_at=task["starts_at"], ends_at=task["ends_at"],
-        skills=tuple(task.get("skills", ())), required_skills=tuple(task.get("required_skills", ())),
-        role=task.get("role", "any"), max_distance_km=options.get("max_distance_km"),
-        partial=options.get("partial", False), weights=weights_of(options), limit=options["limit"],
-        exclude_ids=booked_people(task["starts_at"], task["ends_at"], task_id),
-    )
 
 
 def _answer(task_id, request):
@@ -42,12 +28,9 @@ class TaskMatches(MethodView):
     @blp.response(200, MatchResponseSchema)
     def get(self, options, task_id):
         """Rank candidates for a stored task (admins, or the station's coordinators)."""
-        principal = policy.require("admin", "coordinator")
-        task = get_task_or_404(task_id)
-        policy.require_station(principal, task.station_id)
-        fields = {"lat": task.lat, "lon": task.lon, "starts_at": task.starts_at, "ends_at": task.ends_at,
-                  "skills": task.skills, "required_skills": task.required_skills, "role": task.role}
-        return _answer(task.id, _request(fields, options, task.id))
+        task = station_task_or_404(task_id)
+        booked = booked_people(task.starts_at, task.ends_at, task.id)
+        return _answer(task.id, match_request(task_fields(task), options, exclude_ids=booked))
 
 
 @blp.route("/matches")
@@ -66,4 +49,5 @@ class Matches(MethodView):
                 body.update(lat=station.lat, lon=station.lon)
         if "lat" not in body:
             abort(422, errors={"location": ["give `location`, an `address`, or a `station_id`"]})
-        return _answer(None, _request(body, body))
+        booked = booked_people(body["starts_at"], body["ends_at"])
+        return _answer(None, match_request(body, body, exclude_ids=booked))

@@ -17,8 +17,8 @@ from ..engagement.locking import lock_booking
 from ..errors import Conflict
 from ..extensions import db
 from ..matching.index_cache import index_cache
-from ..matching.schemas import weights_of
-from ..models import Assignment, Plan, Task
+from ..matching.requests import match_request, task_fields
+from ..models import SEATED, Assignment, Plan, Task
 from .schemas import MAX_SEATS, MAX_TASKS
 
 
@@ -47,7 +47,7 @@ def _taken(task_ids):
     """Task id -> people invited, accepted or served (their seats are spoken for)."""
     rows = db.session.execute(
         select(Assignment.task_id, func.count())
-        .where(Assignment.task_id.in_(task_ids), Assignment.status.in_(("invited", *engagement.SEATED)))
+        .where(Assignment.task_id.in_(task_ids), Assignment.status.in_(("invited", *SEATED)))
         .group_by(Assignment.task_id))
     return dict(rows.all())
 
@@ -57,7 +57,7 @@ def _unavailable(tasks):
     first, last = min(t.starts_at for t in tasks), max(t.ends_at for t in tasks)
     booked = db.session.execute(
         select(Assignment.volunteer_id, Task.starts_at, Task.ends_at).join(Task, Assignment.task_id == Task.id)
-        .where(Assignment.status.in_(engagement.SEATED), Task.starts_at < last, Task.ends_at > first)).all()
+        .where(Assignment.status.in_(SEATED), Task.starts_at < last, Task.ends_at > first)).all()
     asked = defaultdict(set)
     for task_id, volunteer_id in db.session.execute(
             select(Assignment.task_id, Assignment.volunteer_id).where(Assignment.task_id.in_([t.id for t in tasks]))):
@@ -73,7 +73,6 @@ def propose(station, data):
     """Rank candidates for every task, solve the plan exactly, store and return it."""
     from matcher.planning import plan_assignments
     from matcher.scoring import rank_candidates
-    from matcher.types import MatchRequest
 
     tasks = _tasks(station, data)
     if not tasks:
@@ -87,17 +86,14 @@ def propose(station, data):
     depth = max(sum(seats), 1)
     unavailable = _unavailable(tasks)
     index = index_cache().fresh_index()
-    weights = weights_of(data)
     candidates, eligible, places = [], [], {}
     for task, open_seats in zip(tasks, seats):
         if open_seats == 0:
             candidates.append((np.empty(0, dtype=np.int64), np.empty(0)))
             eligible.append(0)
             continue
-        ranked = rank_candidates(index, MatchRequest(
-            lat=task.lat, lon=task.lon, starts_at=task.starts_at, ends_at=task.ends_at, skills=tuple(task.skills),
-            required_skills=tuple(task.required_skills), role=task.role, max_distance_km=data.get("max_distance_km"),
-            partial=data["partial"], exclude_ids=unavailable[task.id], weights=weights, limit=depth), places=places)
+        request = match_request(task_fields(task), data, exclude_ids=unavailable[task.id], limit=depth)
+        ranked = rank_candidates(index, request, places=places)
         candidates.append((ranked.ids[ranked.order], np.round(ranked.scores[ranked.order], 4)))
         eligible.append(len(ranked.ids))
     solved = plan_assignments(seats, candidates)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from matcher.categories import CATEGORIES
 
 from ..extensions import db
-from ..models import Assignment, Task, Volunteer
+from ..models import SEATED, Assignment, Task, Volunteer
 from ..types import utcnow
 
 OTHER = "other"
@@ -56,7 +56,7 @@ def coverage(district=None, category=None, starts=None, ends=None):
         for cat in _categories_of(skills, vocab, cache):
             people[(home, cat)] += 1
 
-    accepted = (select(Assignment.task_id, func.count().label("n")).where(Assignment.status.in_(("accepted", "completed")))
+    accepted = (select(Assignment.task_id, func.count().label("n")).where(Assignment.status.in_(SEATED))
                 .group_by(Assignment.task_id).subquery())
     stmt = (select(Task, func.coalesce(accepted.c.n, 0)).outerjoin(accepted, accepted.c.task_id == Task.id)
             .where(Task.status == "open", Task.ends_at > starts, Task.starts_at < ends))

@@ -17,6 +17,14 @@ def get_task_or_404(task_id):
     return policy.station_object_or_404(Task, task_id, "task", roles=("admin", "coordinator", "volunteer"))
 
 
+def station_task_or_404(task_id):
+    """The task, for admins and its station's coordinators (volunteers 403; other coordinators 404)."""
+    principal = policy.require("admin", "coordinator")
+    task = get_task_or_404(task_id)
+    policy.require_station(principal, task.station_id)
+    return task
+
+
 @blp.route("")
 class Tasks(MethodView):
     @blp.arguments(TaskQuerySchema, location="query")
@@ -60,9 +68,7 @@ class TasksById(MethodView):
     @blp.response(200, TaskSchema)
     def patch(self, data, task_id):
         """Change a task, or cancel it with {"status": "cancelled"} (admins, or the station's coordinators)."""
-        principal = policy.require("admin", "coordinator")
-        task = get_task_or_404(task_id)
-        policy.require_station(principal, task.station_id)
+        task = station_task_or_404(task_id)
         if "station_id" in data:
-            policy.require_station(principal, data["station_id"])
+            policy.require_station(policy.current_principal(), data["station_id"])
         return service.update_task(task, data)

@@ -1,4 +1,5 @@
 """Authorisation rules: which caller may do what to which object, and what personal data they see."""
+from flask import g
 from flask_smorest import abort
 from sqlalchemy import select
 
@@ -54,13 +55,21 @@ def can_see_person(principal, volunteer):
 ASKED = ("invited", "accepted", "completed", "no_show")
 
 
-def asked_by(station_ids, volunteer_id, statuses=None):
-    """Whether these stations have asked this person to serve (in one of `statuses`, if given)."""
-    stmt = (select(Assignment.id).join(Task, Assignment.task_id == Task.id)
-            .where(Assignment.volunteer_id == volunteer_id, Task.station_id.in_(station_ids)))
-    if statuses is not None:
-        stmt = stmt.where(Assignment.status.in_(statuses))
-    return bool(station_ids) and db.session.scalar(stmt.limit(1)) is not None
+def asked_by(station_ids, volunteer_id, statuses):
+    """Whether these stations have asked this person to serve (in one of `statuses`).
+
+    The people asked are read once per request and kept on `g`, so dumping a page of people costs
+    one query, not one per person.
+    """
+    if not station_ids:
+        return False
+    asked = g.setdefault("asked_people", {})
+    key = (station_ids, statuses)
+    if key not in asked:
+        asked[key] = frozenset(db.session.scalars(
+            select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
+            .where(Task.station_id.in_(station_ids), Assignment.status.in_(statuses)).distinct()))
+    return volunteer_id in asked[key]
 
 
 def can_see_contact(principal, volunteer):

@@ -76,7 +76,7 @@ def start(upload, *, station_id, dry_run, token_id, scope=None):
     return job
 
 
-def _set(app, job_id, **values):
+def _set(job_id, **values):
     """Write progress in a transaction of its own (the import's session may be mid-batch)."""
     with db.engine.begin() as conn:
         conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
@@ -93,19 +93,19 @@ def _run(app, job_id, path, scope=None):
         job = db.session.get(ImportJob, job_id)
         station_id, dry_run, report = job.station_id, job.dry_run, file_path(job, "report")
         db.session.rollback()
-        _set(app, job_id, status="running")
+        _set(job_id, status="running")
         try:
             summary = import_volunteers(path, dry_run=dry_run, report_path=report, station_id=station_id, scope=scope,
-                                        progress=False, on_progress=lambda s: _set(app, job_id, **_counts(s)))
+                                        progress=False, on_progress=lambda s: _set(job_id, **_counts(s)))
         except TableError as exc:
-            _set(app, job_id, status="failed", message=str(exc))
+            _set(job_id, status="failed", message=str(exc))
         except Exception as exc:  # noqa: BLE001 - the job must say it failed, whatever happened
             db.session.rollback()
             app.logger.exception("import job %s failed", job_id)
-            _set(app, job_id, status="failed", message=f"internal error: {type(exc).__name__}")
+            _set(job_id, status="failed", message=f"internal error: {type(exc).__name__}")
         else:
             unknown = ", ".join(summary.unknown_columns)
-            _set(app, job_id, status="done", **_counts(summary),
+            _set(job_id, status="done", **_counts(summary),
                  message=f"unknown columns (not imported): {unknown}" if unknown else None)
         finally:
             db.session.remove()

@@ -10,8 +10,8 @@ from marshmallow import fields
 
 from ..auth import policy
 from ..common.schemas import BaseSchema, Id, LocalDateTime
-from ..extensions import db
-from ..models import ImportJob, Station
+from ..models import ImportJob
+from ..volunteers.service import check_station
 from . import jobs
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports", description="Bulk import of uploaded files")
@@ -75,8 +75,7 @@ class Imports(MethodView):
             if station_id is None:
                 abort(422, errors={"station_id": ["a coordinator imports into one of their stations"]})
             policy.require_station(principal, station_id)
-        if station_id is not None and db.session.get(Station, station_id) is None:
-            abort(422, errors={"station_id": [f"no station with id {station_id}"]})
+        check_station(station_id)
         upload = files["file"]
         if os.path.splitext(upload.filename or "")[1].lower() not in jobs.SUFFIXES:
             abort(422, errors={"file": [f"must be one of {', '.join(jobs.SUFFIXES)}"]})

@@ -1,5 +1,6 @@
 """Validation and masking of personal data: Chinese mobile numbers and resident ID numbers."""
 import datetime as dt
+import operator
 import re
 import unicodedata
 
@@ -33,7 +34,7 @@ def normalize_phone(raw):
 
 def id_check_char(first17):
     """GB 11643 check character for the first 17 digits of a resident ID number."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
 
 

@@ -15,9 +15,11 @@ import time
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, insert, literal, select, update
+from sqlalchemy import insert, literal, select, update
 from tqdm import tqdm
 
+from ..common.bulk_load import BulkLoader
+from ..common.bulk_write import BulkWriter
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..extensions import db
 from ..matching.versioning import next_version
@@ -38,6 +40,7 @@ TIER_WORDS = {"骨干": "core", "核心": "core", "core": "core", "是": "core",
               "普通": "regular", "regular": "regular", "否": "regular", "no": "regular", "n": "regular", "0": "regular"}
 STORED = ("source_hash", "external_id", "name", "role", "phone", "id_number", "skills", "certificates", "languages", "address",
           "district", "lat", "lon", "max_distance_km", "availability", "max_hours_per_week", "station_id", "tier", "active")
+STORED_SET = frozenset(STORED)
 
 
 @dataclass
@@ -105,16 +108,16 @@ def _fingerprint(data, fields):
     Packed into bytes so 100,000 stored people cost about 10 MB. Python's string hash is salted per
     process, which is fine: both sides are hashed in this run.
     """
-    return struct.pack(f"{len(fields)}q", *((hash(_canonical(data[f])) or 1) if f in data else _ABSENT for f in fields))
+    return struct.pack(f"{len(fields)}q", *((_hash(data[f]) or 1) if f in data else _ABSENT for f in fields))
 
 
-def _canonical(value):
-    """A hashable form that ignores dict key order (PostgreSQL's JSONB reorders keys)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _canonical(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_canonical(v) for v in value)
-    return value
+def _hash(value):
+    """A hash that ignores dict key order (PostgreSQL's JSONB reorders keys)."""
+    if type(value) is list:
+        return hash(tuple(_hash(v) if type(v) in (list, dict) else v for v in value))
+    if type(value) is dict:
+        return hash(frozenset((k, _hash(v) if type(v) in (list, dict) else v) for k, v in value.items()))
+    return hash(value)
 
 
 def _same(stored, incoming):
@@ -144,7 +147,7 @@ class _Importer:
         self.scope = frozenset(scope) if scope is not None else None
         self.outside = set()  # ids of stored people out of scope
         self.dry_run, self.report, self.default_station = dry_run, report, station_id
-        self.schema, self.patch_schema = VolunteerSchema(), VolunteerSchema(partial=True)
+        self.schema, self.patch_schema = BulkLoader(VolunteerSchema()), BulkLoader(VolunteerSchema(partial=True))
         self.fields = self._written_fields(mapping_fields)
         self.stations = {}
         for sid, name in db.session.execute(select(Station.id, Station.name)):
@@ -157,6 +160,7 @@ class _Importer:
         self.file_rows = {f: {} for f in KEY_FIELDS}  # value -> (row number, fingerprint) seen in this file
         self._load_existing()
         self.creates, self.updates, self.hash_only = [], [], []
+        self.writer = BulkWriter(db.session, PEOPLE)
         self.next_tag = -1
 
     def _written_fields(self, mapped):
@@ -261,7 +265,7 @@ class _Importer:
         stored["source_hash"] = data["source_hash"] = source
         if match is not None:
             if _same(self.prints[match], fingerprint):
-                self.hash_only.append({"vid": match, "source_hash": source})  # next time: the fast path
+                self.hash_only.append({"id": match, "source_hash": source})  # next time: the fast path
                 return "unchanged"
             self.prints[match] = _merge(self.prints[match], fingerprint)
             self.updates.append((match, stored))
@@ -361,27 +365,26 @@ class _Importer:
         if self.dry_run or not (creates or updates or hash_only):
             return
         if hash_only:  # data unchanged: remember the source row only, no new version or timestamp
-            db.session.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("vid")).values(
-                source_hash=bindparam("source_hash")), hash_only)
+            self.writer.update(hash_only)
             if not (creates or updates):
                 db.session.commit()
                 return
         now = utcnow()
         version = next_version(db.session)
         if creates:
-            blank = {f: None for f in STORED} | _defaults()  # executemany wants the same keys in every row
-            rows = [blank | {f: c[f] for f in STORED if f in c} | {"created_at": now, "updated_at": now,
-                                                                   "change_version": version} for c in creates]
-            db.session.execute(insert(PEOPLE), rows)
+            # executemany wants the same keys in every row
+            blank = {f: None for f in STORED} | _defaults() | {"created_at": now, "updated_at": now, "change_version": version}
+            rows = [{**blank, **{f: v for f, v in c.items() if f in STORED_SET}} for c in creates]
+            self.writer.insert(rows)
             new_rows = (PEOPLE.c.change_version == version) & (PEOPLE.c.created_at == now)
             db.session.execute(update(PEOPLE).where(new_rows).values(volunteer_number=volunteer_number_sql()))
             self._audit_new(new_rows, now)
         groups = {}
         for vid, stored in updates:
-            groups.setdefault(tuple(sorted(stored)), []).append({"vid": vid, **stored})
-        for keys, rows in groups.items():
-            values = {k: bindparam(k) for k in keys} | {"updated_at": now, "change_version": version}
-            db.session.execute(update(PEOPLE).where(PEOPLE.c.id == bindparam("vid")).values(**values), rows)
+            groups.setdefault(tuple(sorted(stored)), []).append({"id": vid, **stored, "updated_at": now,
+                                                                  "change_version": version})
+        for rows in groups.values():
+            self.writer.update(rows)
         audit = [_audit(vid, "update", stored, self.path) for vid, stored in updates]
         personal = [a for a in audit if a["fields"]]
         if personal:

@@ -1,0 +1,86 @@
+"""Load many similar bodies with one marshmallow schema, validating each distinct field value once.
+
+A city's export of 100,000 people repeats a few hundred skill lists, addresses and weekly
+patterns. `BulkLoader(schema).load(body)` returns exactly what `schema.load(body)` returns, but
+remembers per field what each distinct value loaded to, so a repeated cell costs a dictionary
+lookup instead of marshmallow's whole field machinery. Anything unusual goes to the schema itself:
+
+- a body with a problem (a field error, a missing required field, an unknown key, an error from
+  a post_load hook) is loaded again by `schema.load`, so the errors are the schema's own, word
+  for word;
+- a schema with hooks this class does not reproduce (anything but BaseSchema's per-value string
+  cleaning before the load, and post_load hooks after it) is always loaded by the schema.
+
+tests/test_bulk_load.py checks on generated bodies that both give the same data or the same errors.
+"""
+from marshmallow import RAISE, ValidationError, missing
+from marshmallow.decorators import POST_DUMP, POST_LOAD, PRE_DUMP, PRE_LOAD
+
+from .schemas import BaseSchema, clean_text
+
+MAX_REMEMBERED = 4096  # distinct values kept per field; unique columns (names, phones) stop there
+
+
+def _fresh(value):
+    """A copy of a remembered result's lists and dicts, so callers may change what they get."""
+    if type(value) is list:
+        return [_fresh(v) if type(v) in _MUTABLE else v for v in value]
+    return {k: _fresh(v) if type(v) in _MUTABLE else v for k, v in value.items()}
+
+
+_MUTABLE = (list, dict)
+_UNSEEN = object()  # not `missing`: a field without a default loads an absent value as `missing`
+
+
+def _plain_default(field):
+    """Whether a field's default is the same each time (a constant, or a new empty list or dict)."""
+    return not callable(field.load_default) or field.load_default in (list, dict)
+
+
+class BulkLoader:
+    """`schema.load` for a stream of similar bodies (see the module docstring)."""
+
+    def __init__(self, schema):
+        self.schema = schema
+        self.partial = schema.partial is True
+        hooks = schema._hooks  # marshmallow's registry of decorated methods
+        known = {PRE_LOAD, POST_LOAD, PRE_DUMP, POST_DUMP}
+        self.fast = (
+            isinstance(schema, BaseSchema)
+            and schema.partial in (None, False, True)
+            and schema.unknown == RAISE
+            and not any(hooks[kind] for kind in hooks if kind not in known)
+            and [name for name, *_ in hooks[PRE_LOAD]] == ["_clean_strings"]
+        )
+        self.fields = [(f.data_key or name, f.attribute or name, f, {}) for name, f in schema.load_fields.items()]
+        self.names = {data_key for data_key, *_ in self.fields}
+        self.kwargs = {"partial": schema.partial} if schema.partial is not None else {}
+
+    def load(self, data):
+        """What `self.schema.load(data)` gives: the loaded dict, or its ValidationError."""
+        if not self.fast or type(data) is not dict or not data.keys() <= self.names:
+            return self.schema.load(data)
+        result = {}
+        for data_key, attribute, field, memo in self.fields:
+            raw = data.get(data_key, missing)
+            if raw is missing and self.partial:
+                continue
+            # A key that tells apart what the fields treat differently (1, 1.0 and True); () for absent.
+            key = raw if type(raw) is str else () if raw is missing else (type(raw), repr(raw))
+            value = memo.get(key, _UNSEEN)
+            if value is _UNSEEN:
+                try:  # the field's default (or its "required" error) when the body lacks it
+                    value = field.deserialize(raw if raw is missing else clean_text(raw), data_key, data, **self.kwargs)
+                except ValidationError:
+                    return self.schema.load(data)
+                if len(memo) < MAX_REMEMBERED and (raw is not missing or _plain_default(field)):
+                    memo[key] = value
+            if type(value) in _MUTABLE:
+                value = _fresh(value)
+            if value is not missing:
+                result[attribute] = value
+        try:
+            return self.schema._invoke_load_processors(POST_LOAD, result, many=False, original_data=data,
+                                                       partial=self.schema.partial, unknown=self.schema.unknown)
+        except ValidationError:
+            return self.schema.load(data)

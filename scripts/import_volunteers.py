@@ -2,7 +2,7 @@
 """Import a volunteer database export: a thin front over `flask --app web import-volunteers`.
 
     python scripts/import_volunteers.py PATH [--mapping FILE] [--dry-run] [--report FILE] [--station ID]
-        [--encoding NAME] [--sheet NAME]
+        [--encoding NAME] [--sheet NAME] [--jobs N|auto]
 
 Uses DATABASE_URL like the service. Exit status: 0 all rows accepted, 1 some rejected, 2 unreadable file.
 """

@@ -60,8 +60,10 @@ def revoke_token_command(token_id):
 @click.option("--station", "station_id", type=int, help="Home station for rows that name none.")
 @click.option("--encoding", help="CSV encoding (default: detect UTF-8, UTF-8 with BOM, or GBK/GB18030).")
 @click.option("--sheet", help="Excel sheet name (default: the first).")
+@click.option("--jobs", default="auto", show_default=True,
+              help="Worker processes that read and validate rows (a number, or auto: one per core for files over 2 MB).")
 @with_appcontext
-def import_volunteers_command(path, mapping, dry_run, report_path, station_id, encoding, sheet):
+def import_volunteers_command(path, mapping, dry_run, report_path, station_id, encoding, sheet, jobs):
     """Import volunteers from CSV, Excel .xlsx or JSON Lines. Exit 0: all accepted, 1: some rejected, 2: unreadable."""
     import json
     import sys
@@ -79,9 +81,13 @@ def import_volunteers_command(path, mapping, dry_run, report_path, station_id, e
     except (OSError, ValueError) as exc:
         click.echo(f"error: --mapping {mapping}: {exc}", err=True)
         sys.exit(2)
+    if jobs != "auto" and not (jobs.isdigit() and 1 <= int(jobs) <= 64):
+        click.echo(f"error: --jobs {jobs}: give a number from 1 to 64, or auto", err=True)
+        sys.exit(2)
     try:
         summary = import_volunteers(path, mapping=fields, dry_run=dry_run, report_path=report_path,
-                                    station_id=station_id, encoding=encoding, sheet=sheet)
+                                    station_id=station_id, encoding=encoding, sheet=sheet,
+                                    jobs=jobs if jobs == "auto" else int(jobs))
     except TableError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

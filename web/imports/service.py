@@ -6,7 +6,9 @@ ID number, else phone; in the database or earlier in the file) updates that pers
 written in batches, one transaction each, so an interrupted import leaves whole batches and a
 rerun finishes the job: a row whose data is already stored counts as unchanged.
 """
+import contextlib
 import csv
+import gc
 import hashlib
 import os
 import struct
@@ -29,6 +31,7 @@ from ..volunteers.schemas import VolunteerSchema
 from ..volunteers.service import personal_fields, volunteer_number_sql
 from .cells import clean, parse_availability, phone_text, split_list
 from .headers import map_headers
+from .parallel import auto_jobs, prepared_rows
 from .reader import TableError, open_table
 
 BATCH_ROWS = 2000
@@ -205,21 +208,62 @@ class _Importer:
                 return self.headers[i]
         return name
 
-    def row(self, number, values):
-        """Handle one source row; return 'created', 'updated', 'unchanged' or 'rejected'."""
-        source = hashlib.blake2b(self.signature + repr(values).encode(), digest_size=16).hexdigest()
+    def source(self, values):
+        """The hash of a row as read (with this file's columns): stored with the person it gave."""
+        return hashlib.blake2b(self.signature + repr(values).encode(), digest_size=16).hexdigest()
+
+    def needs_preparing(self, source):
+        """Whether a row with this source hash may need `prepare` (it is not a known, unchanged row)."""
+        known = self.sources.get(source)
+        return known is None or known in self.outside
+
+    def prepare(self, values):
+        """A row read and validated as a new person: all of its handling that does not depend on
+        the rows before it, so worker processes can do it in parallel (see parallel.py).
+
+        Returns (keys, problems, loaded): the row's normalised external_id, ID number and phone; the
+        cells that cannot be read; and, when every cell can, the full schema's (data, fingerprint,
+        problems).
+        """
+        raw = self._raw(values)
+        problems = []
+        body = self._body(raw, problems)
+        keys = tuple(body.get(f) for f in KEY_FIELDS)
+        return keys, problems, None if problems else self._load(self.schema, raw, body)
+
+    def _raw(self, values):
+        return {f: clean(values[i]) if i < len(values) else None for i, f in self.columns.items()}
+
+    def _load(self, schema, raw, body):
+        """(data, fingerprint of what would be stored, []) or (None, None, the schema's problems)."""
+        try:
+            data = schema.load(body)
+        except ValidationError as exc:
+            return None, None, [(self._source(name), raw.get(name) if name in raw else body.get(name), _text(messages))
+                                for name, messages in exc.normalized_messages().items()]
+        stored = {f: data[f] for f in self.fields if f in data}
+        if self.default_station is not None and "station_id" not in data and "station_id" in self.fields:
+            stored["station_id"] = self.default_station
+        return data, _fingerprint(stored, self.fields), []
+
+    def row(self, number, values, source=None, prepared=None):
+        """Handle one source row; return 'created', 'updated', 'unchanged' or 'rejected'.
+
+        `source` and `prepared` are this row's `source` and `prepare` results when a worker made them.
+        """
+        source = source or self.source(values)
         known = self.sources.get(source)
         if known is not None and known not in self.outside and self._claim(number, known):
             return "unchanged"  # this very row was imported before and nobody has changed the person since
-        raw = {f: clean(values[i]) if i < len(values) else None for i, f in self.columns.items()}
-        problems = []
-        body = self._body(raw, problems)
+        keys, problems, loaded = prepared or self.prepare(values)
+        body = dict(zip(KEY_FIELDS, keys))
+        problems = list(problems)
         match = None
         for rank, f in enumerate(KEY_FIELDS):
             if body.get(f):
                 match = self.keys[f].get(body[f])
                 if match in self.outside:
-                    problems.append((self.column(f), raw.get(f), OUTSIDE))
+                    problems.append((self.column(f), self._cell(values, f), OUTSIDE))
                     match = None
                     break
                 if match is not None:
@@ -227,23 +271,22 @@ class _Importer:
                     for k, stronger in enumerate(KEY_FIELDS[:rank]):
                         stored = self.key_of.get(match, (None,) * len(KEY_FIELDS))[k]
                         if body.get(stronger) and stored and stored != body[stronger]:
-                            problems.append((self.column(f), raw.get(f),
+                            problems.append((self.column(f), self._cell(values, f),
                                              f"this {f} belongs to a stored person with another {stronger}"))
                     break
         if not problems:
-            try:
-                data = (self.patch_schema if match is not None else self.schema).load(body)
-            except ValidationError as exc:
-                for name, messages in exc.normalized_messages().items():
-                    problems.append((self._source(name), raw.get(name) if name in raw else body.get(name), _text(messages)))
+            if match is not None:  # an update: only the fields the row sets are checked and written
+                raw = self._raw(values)
+                loaded = self._load(self.patch_schema, raw, self._body(raw, []))
+            data, fingerprint, problems = loaded
         if not problems:
             for f in KEY_FIELDS:  # a key that belongs to someone else is a conflict, not a merge
                 owner = self.keys[f].get(data.get(f)) if data.get(f) else None
                 if owner is not None and owner != match:
-                    problems.append((self.column(f), raw.get(f),
+                    problems.append((self.column(f), self._cell(values, f),
                                      OUTSIDE if owner in self.outside else f"{f} already belongs to another person"))
             if self.scope is not None and data.get("station_id") is not None and data["station_id"] not in self.scope:
-                problems.append((self.column("station"), raw.get("station"), "not one of your stations"))
+                problems.append((self.column("station"), self._cell(values, "station"), "not one of your stations"))
         if problems:
             for column, value, reason in problems:
                 self.report.reject(number, column, value, reason)
@@ -251,7 +294,6 @@ class _Importer:
         if self.default_station is not None and "station_id" not in data:
             data["station_id"] = self.default_station
         stored = {f: data[f] for f in self.fields if f in data}
-        fingerprint = _fingerprint(stored, self.fields)
         seen = self._seen_in_file(data)
         if seen is not None:
             first_row, first_print = seen
@@ -279,6 +321,14 @@ class _Importer:
                 self.keys[f][data[f]] = tag
         self.creates.append(data)
         return "created"
+
+    def _cell(self, values, name):
+        """The cleaned cell of a field in a row, for the report (None if the file has no such column)."""
+        found = None
+        for i, f in self.columns.items():
+            if f == name:
+                found = clean(values[i]) if i < len(values) else None
+        return found
 
     def _claim(self, number, person_id):
         """Note a known unchanged person as seen at this row; False if an earlier row gave them other data."""
@@ -425,12 +475,33 @@ def _text(messages):
     return str(messages)
 
 
+@contextlib.contextmanager
+def _fewer_collections():
+    """Let the garbage collector run less often during an import, and skip what existed before it.
+
+    An import allocates millions of small dicts and tuples that are never part of a cycle; with
+    the default thresholds the collector's passes over the growing key maps cost about a tenth
+    of the run.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, thresholds[1], thresholds[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 PROGRESS_EVERY = 500  # rows between two calls of `on_progress`
 
 
 def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, station_id=None, encoding=None,
-                      sheet=None, progress=None, on_progress=None, scope=None):
+                      sheet=None, progress=None, on_progress=None, scope=None, jobs=1):
     """Import a table file; return its Summary. Raises TableError when the file cannot be read at all.
+
+    ``jobs`` worker processes read and validate rows (see parallel.py; "auto": by file size and
+    cores); the result is the same for any number.
 
     ``scope``, if given, is the set of station ids whose people this import may create or change
     (a coordinator's upload); others are left alone and their rows reported.
@@ -443,14 +514,16 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
     kind, _, headers, rows, close = open_table(path, encoding=encoding, sheet=sheet,
                                                is_header=lambda cells: "name" in map_headers(cells, mapping)[0].values())
     try:
+        if jobs == "auto":
+            jobs = auto_jobs(path, kind)
         return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress,
-                    scope)
+                    scope, jobs if kind != "jsonl" else 1)  # JSON Lines may add columns on the way
     finally:
         close()
 
 
 def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None,
-         scope=None):
+         scope=None, jobs=1):
     """The import proper, over an opened table."""
     columns, unknown = map_headers(headers, mapping)
     if "name" not in columns.values():
@@ -462,23 +535,25 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
                          station_id=station_id, scope=scope)
     show = sys.stderr.isatty() if progress is None else progress
     try:
-        for number, values in tqdm(rows, disable=not show, unit=" rows", desc="importing"):
-            summary.read += 1
-            if isinstance(values, Exception):
-                report.reject(number, "", "", f"unreadable line: {values}")
-                summary.rejected += 1
-                continue
-            if kind == "jsonl" and len(headers) != len(importer.headers):
-                importer.columns, extra = map_headers(headers, mapping)
-                importer.headers = list(headers)
-                summary.unknown_columns = extra
-            outcome = importer.row(number, values)
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
-            if len(importer.creates) + len(importer.updates) + len(importer.hash_only) >= BATCH_ROWS:
-                importer.flush()
-            if on_progress is not None and summary.read % PROGRESS_EVERY == 0:
-                on_progress(summary)
-        importer.flush()
+        with _fewer_collections():
+            shown = tqdm(rows, disable=not show, unit=" rows", desc="importing")
+            for number, values, source, prepared in prepared_rows(importer, iter(shown), jobs):
+                summary.read += 1
+                if isinstance(values, Exception):
+                    report.reject(number, "", "", f"unreadable line: {values}")
+                    summary.rejected += 1
+                    continue
+                if kind == "jsonl" and len(headers) != len(importer.headers):
+                    importer.columns, extra = map_headers(headers, mapping)
+                    importer.headers = list(headers)
+                    summary.unknown_columns = extra
+                outcome = importer.row(number, values, source, prepared)
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+                if len(importer.creates) + len(importer.updates) + len(importer.hash_only) >= BATCH_ROWS:
+                    importer.flush()
+                if on_progress is not None and summary.read % PROGRESS_EVERY == 0:
+                    on_progress(summary)
+            importer.flush()
     finally:
         report.close()
         if dry_run:

@@ -1,0 +1,68 @@
+"""Read and validate rows in worker processes while the main process decides and writes, in file order.
+
+Most of an import's time goes to reading and validating cells (`_Importer.prepare`), which depends
+on nothing but the row. With `jobs` > 1, chunks of rows go to that many forked workers; the main
+process keeps everything that depends on earlier rows (duplicates, matches, the batches it writes)
+and takes the workers' results strictly in file order, so the outcome is the same as with one process.
+A chunk's rows that are already stored unchanged (the re-import fast path) are not sent at all.
+
+Workers are forked (they inherit the app, its schemas and the gazetteer, so they start at once), which
+is safe in a command-line process; the web server's import jobs run with jobs=1.
+"""
+import collections
+import itertools
+import multiprocessing
+import os
+
+CHUNK_ROWS = 1000
+AUTO_MIN_BYTES = 2 * 1024 * 1024  # below this (about 10,000 rows) starting workers is not worth it
+
+_importer = None  # the run's importer, inherited by the forked workers
+
+
+def auto_jobs(path, kind):
+    """How many workers suit this file: one per core for a large CSV or Excel file, else none."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if kind == "jsonl" or cores < 2 or os.path.getsize(path) < AUTO_MIN_BYTES:
+        return 1
+    return cores
+
+
+def _prepare(items):
+    return [(i, _importer.prepare(values)) for i, values in items]
+
+
+def prepared_rows(importer, rows, jobs):
+    """Yield (number, values, source, prepared) for each row of `rows`, in order.
+
+    `source` and `prepared` are None when the row is left for the main process (jobs=1, an
+    unreadable line, or a row the fast path may settle).
+    """
+    global _importer
+    if jobs <= 1:
+        for number, values in rows:
+            yield number, values, None, None
+        return
+    _importer = importer
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    try:
+        pending = collections.deque()
+        while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+            sources = [None if isinstance(values, Exception) else importer.source(values) for _, values in chunk]
+            todo = [(i, values) for i, ((_, values), source) in enumerate(zip(chunk, sources))
+                    if source is not None and importer.needs_preparing(source)]
+            pending.append((chunk, sources, pool.apply_async(_prepare, (todo,)) if todo else None))
+            if len(pending) > 2 * jobs:  # enough work queued: take results while the workers go on
+                yield from _finished(*pending.popleft())
+        while pending:
+            yield from _finished(*pending.popleft())
+    finally:
+        pool.terminate()
+        pool.join()
+        _importer = None
+
+
+def _finished(chunk, sources, result):
+    prepared = dict(result.get()) if result is not None else {}
+    for i, ((number, values), source) in enumerate(zip(chunk, sources)):
+        yield number, values, source, prepared.get(i)

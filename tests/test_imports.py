@@ -13,6 +13,7 @@ from sqlalchemy import select
 from web.extensions import db
 from web.imports.cells import parse_availability, phone_text, split_list
 from web.imports.headers import map_headers
+from web.imports.service import BATCH_ROWS
 from web.models import AuditEntry, Volunteer
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -189,12 +190,24 @@ def _big_file(path, rows):
 
 
 @pytest.mark.slow
-def test_interrupted_import_then_rerun_equals_a_clean_run(tmp_path, database_url, app):
+def _processes_running(argument):
+    """Whether any process has `argument` on its command line (Linux /proc)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and argument.encode() in (entry / "cmdline").read_bytes().split(b"\0"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupted_import_then_rerun_equals_a_clean_run(tmp_path, database_url, app, jobs):
     """Kill an import part-way, rerun it: the database ends as after one uninterrupted run."""
     path = tmp_path / "big.csv"
     _big_file(path, 30000)
     env = {**os.environ, "DATABASE_URL": database_url, "VOLMATCH_ENV": "testing"}
-    cmd = [sys.executable, "scripts/import_volunteers.py", str(path)]
+    cmd = [sys.executable, "scripts/import_volunteers.py", str(path), "--jobs", jobs]
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -205,9 +218,13 @@ def test_interrupted_import_then_rerun_equals_a_clean_run(tmp_path, database_url
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 10
+    while _processes_running(str(path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _processes_running(str(path))  # the workers of a killed import end too
     with app.app_context():
         partial = db.session.scalar(select(db.func.count()).select_from(Volunteer))
-    assert 0 < partial < 30000 and partial % 2000 == 0  # whole batches only
+    assert 0 < partial < 30000 and partial % BATCH_ROWS == 0  # whole batches only
     done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert f"unchanged {partial}," in done.stdout and f"created {30000 - partial}," in done.stdout

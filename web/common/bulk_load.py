@@ -40,8 +40,9 @@ def _plain_default(field):
 class BulkLoader:
     """`schema.load` for a stream of similar bodies (see the module docstring)."""
 
-    def __init__(self, schema):
+    def __init__(self, schema, copy=True):
         self.schema = schema
+        self.copy = copy  # False: callers promise not to change the lists and dicts they get
         self.partial = schema.partial is True
         hooks = schema._hooks  # marshmallow's registry of decorated methods
         known = {PRE_LOAD, POST_LOAD, PRE_DUMP, POST_DUMP}
@@ -55,6 +56,10 @@ class BulkLoader:
         self.fields = [(f.data_key or name, f.attribute or name, f, {}) for name, f in schema.load_fields.items()]
         self.names = {data_key for data_key, *_ in self.fields}
         self.kwargs = {"partial": schema.partial} if schema.partial is not None else {}
+        # post_load hooks, called as marshmallow calls them for one body
+        self.after = [(getattr(schema, name), bool(kwargs.get("pass_original"))) for name, many, kwargs in hooks[POST_LOAD]
+                      if not many]
+        self.fast = self.fast and all(not many for _, many, _ in hooks[POST_LOAD])
 
     def load(self, data):
         """What `self.schema.load(data)` gives: the loaded dict, or its ValidationError."""
@@ -75,12 +80,16 @@ class BulkLoader:
                     return self.schema.load(data)
                 if len(memo) < MAX_REMEMBERED and (raw is not missing or _plain_default(field)):
                     memo[key] = value
-            if type(value) in _MUTABLE:
+            if self.copy and type(value) in _MUTABLE:
                 value = _fresh(value)
             if value is not missing:
                 result[attribute] = value
         try:
-            return self.schema._invoke_load_processors(POST_LOAD, result, many=False, original_data=data,
-                                                       partial=self.schema.partial, unknown=self.schema.unknown)
+            for hook, pass_original in self.after:
+                if pass_original:
+                    result = hook(result, data, many=False, partial=self.schema.partial, unknown=self.schema.unknown)
+                else:
+                    result = hook(result, many=False, partial=self.schema.partial, unknown=self.schema.unknown)
+            return result
         except ValidationError:
             return self.schema.load(data)

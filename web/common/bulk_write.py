@@ -8,7 +8,7 @@ very function Core would call) and hands plain rows to the driver.
 """
 import operator
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 MAX_REMEMBERED = 4096  # converted values kept per column
 
@@ -23,11 +23,35 @@ class BulkWriter:
         self.memo = {key: {} for key in self.processors}
         self.compiled = {}
 
-    def insert(self, rows):
-        """INSERT `rows`: dicts with the same keys (column keys)."""
+    def insert(self, rows, converted=False):
+        """INSERT `rows`: dicts with the same keys (column keys); `converted` if they come from `convert`."""
         if rows:
             keys = tuple(rows[0])
-            self._run(("insert", keys), lambda: insert(self.table).values({k: bindparam(k) for k in keys}), rows)
+            self._run(("insert", keys), lambda: insert(self.table).values({k: bindparam(k) for k in keys}), rows,
+                      converted)
+
+    def convert(self, row, only=None):
+        """A row (dict) with its values as the driver takes them, for `insert(..., converted=True)`;
+        keys not in `only` (if given) are left out.
+
+        Rows can be converted ahead, in other processes: only the dialect is needed.
+        """
+        processors = self.processors
+        return {k: v if v is None or processors[k] is None else self._convert(k, v) for k, v in row.items()
+                if only is None or k in only}
+
+    def new_ids(self, count):
+        """`count` primary key values for new rows, taken as the database would give them.
+
+        PostgreSQL: from the column's sequence. SQLite: after the largest id, which is only safe
+        once this transaction has written (SQLite then lets no one else write until it ends).
+        """
+        column = self.table.c.id
+        if self.dialect.name == "postgresql":
+            serial = func.pg_get_serial_sequence(self.table.name, column.name)
+            return self.session.execute(select(func.nextval(serial)).select_from(func.generate_series(1, count))).scalars().all()
+        first = self.session.execute(select(func.coalesce(func.max(column), 0))).scalar_one() + 1
+        return list(range(first, first + count))
 
     def update(self, rows, key="id"):
         """UPDATE the row whose `key` column equals each row's `key` value, setting its other keys.
@@ -41,7 +65,7 @@ class BulkWriter:
                 {k: bindparam(k) for k in keys if k != key} | kept)
             self._run(("update", keys, key), statement, [{**row, "_" + key: row[key]} for row in rows])
 
-    def _run(self, shape, statement, rows):
+    def _run(self, shape, statement, rows, converted=False):
         compiled = self.compiled.get(shape)
         if compiled is None:
             compiled = self.compiled[shape] = statement().compile(dialect=self.dialect)
@@ -49,18 +73,25 @@ class BulkWriter:
         missing = set(column) - set(rows[0])  # columns Core would fill from their defaults
         if missing:
             defaults = {name: self._default(column[name]) for name in missing}
+            if converted:
+                defaults = self.convert(defaults)
             rows = [{**defaults, **row} for row in rows]
         names = compiled.positiontup if self.dialect.positional else list(column)
-        pick = operator.itemgetter(*names)
-        convert = [(i, column[name]) for i, name in enumerate(names) if self.processors[column[name]] is not None]
-        params = []
-        for row in rows:
-            values = list(pick(row)) if len(names) > 1 else [pick(row)]
-            for i, key in convert:
-                if values[i] is not None:
-                    values[i] = self._convert(key, values[i])
-            params.append(tuple(values) if self.dialect.positional else dict(zip(names, values)))
+        pick = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        params = [pick(row) for row in rows]
+        if not converted:
+            convert = [(i, column[name]) for i, name in enumerate(names) if self.processors[column[name]] is not None]
+            params = [self._converted(values, convert) for values in params]
+        if not self.dialect.positional:
+            params = [dict(zip(names, values)) for values in params]
         self.session.connection().exec_driver_sql(compiled.string, params)
+
+    def _converted(self, values, convert):
+        values = list(values)
+        for i, key in convert:
+            if values[i] is not None:
+                values[i] = self._convert(key, values[i])
+        return tuple(values)
 
     def _default(self, key):
         """A column's constant default (a callable default must be given in the rows)."""

@@ -24,6 +24,7 @@ DAY_GROUPS = {
     "天天": tuple(range(7)), "weekend": (5, 6), "weekends": (5, 6), "weekday": (0, 1, 2, 3, 4),
     "weekdays": (0, 1, 2, 3, 4), "daily": tuple(range(7)), "everyday": tuple(range(7)), "holidays": (5, 6),
 }
+_EXCEL_NUMBER = re.compile(r"\d+(\.\d+)?[eE]\+?\d+|\d{11}\.0+")
 _SPLIT = re.compile(r"[、，,;；/\n|]+|\s{2,}")
 _LIST_SPLIT = re.compile(r"[、，,;；/|\s]+")
 _TIME = r"(\d{1,2})(?:[:：点.](\d{2}))?(?:点|时)?"
@@ -35,6 +36,8 @@ _EN_DAY_RE = re.compile(r"\b(" + "|".join(sorted(_EN_DAY, key=len, reverse=True)
 
 def clean(value):
     """A cell as text: NFKC-normalised and trimmed; None for empty cells."""
+    if type(value) is str:  # CSV cells, and most Excel ones
+        return unicodedata.normalize("NFKC", value).strip() or None
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -51,7 +54,7 @@ def phone_text(text):
     Scientific notation with fewer than 11 significant digits ('1.38001E+10') has lost digits
     that no one can recover: that is a ValueError, never a guessed number.
     """
-    if text and re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+|\d{11}\.0+", text):
+    if text and _EXCEL_NUMBER.fullmatch(text):
         try:
             number = Decimal(text)
         except InvalidOperation:

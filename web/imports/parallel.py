@@ -44,7 +44,7 @@ def prepared_rows(importer, rows, jobs):
             yield number, values, None, None
         return
     _importer = importer
-    pool = multiprocessing.get_context("fork").Pool(jobs)
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=os.nice, initargs=(10,))
     try:
         pending = collections.deque()
         while chunk := list(itertools.islice(rows, CHUNK_ROWS)):

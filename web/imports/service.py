@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import insert, literal, select
 from tqdm import tqdm
 
 from ..common.bulk_load import BulkLoader
@@ -28,13 +28,13 @@ from ..matching.versioning import next_version
 from ..models import AuditEntry, Station, Volunteer
 from ..types import JSONList, UTCDateTime, utcnow
 from ..volunteers.schemas import VolunteerSchema
-from ..volunteers.service import personal_fields, volunteer_number_sql
+from ..volunteers.service import personal_fields, volunteer_number
 from .cells import clean, parse_availability, phone_text, split_list
 from .headers import map_headers
 from .parallel import auto_jobs, prepared_rows
 from .reader import TableError, open_table
 
-BATCH_ROWS = 2000
+BATCH_ROWS = 5000
 PEOPLE = Volunteer.__table__  # Core statements: batches bypass the ORM's per-object work
 KEY_FIELDS = ("external_id", "id_number", "phone")
 ROLE_WORDS = {"志愿者": "volunteer", "volunteer": "volunteer", "社工": "social_worker", "社会工作者": "social_worker",
@@ -117,9 +117,12 @@ def _fingerprint(data, fields):
 def _hash(value):
     """A hash that ignores dict key order (PostgreSQL's JSONB reorders keys)."""
     if type(value) is list:
-        return hash(tuple(_hash(v) if type(v) in (list, dict) else v for v in value))
+        return hash(tuple([_hash(v) if type(v) in (list, dict) else v for v in value]))
     if type(value) is dict:
-        return hash(frozenset((k, _hash(v) if type(v) in (list, dict) else v) for k, v in value.items()))
+        try:
+            return hash(frozenset(value.items()))
+        except TypeError:  # nested lists or dicts
+            return hash(frozenset((k, _hash(v)) for k, v in value.items()))
     return hash(value)
 
 
@@ -150,7 +153,9 @@ class _Importer:
         self.scope = frozenset(scope) if scope is not None else None
         self.outside = set()  # ids of stored people out of scope
         self.dry_run, self.report, self.default_station = dry_run, report, station_id
-        self.schema, self.patch_schema = BulkLoader(VolunteerSchema()), BulkLoader(VolunteerSchema(partial=True))
+        # Loaded data is only read (stored, hashed), so the loaders may hand out shared lists.
+        self.schema = BulkLoader(VolunteerSchema(), copy=False)
+        self.patch_schema = BulkLoader(VolunteerSchema(partial=True), copy=False)
         self.fields = self._written_fields(mapping_fields)
         self.stations = {}
         for sid, name in db.session.execute(select(Station.id, Station.name)):
@@ -223,13 +228,18 @@ class _Importer:
 
         Returns (keys, problems, loaded): the row's normalised external_id, ID number and phone; the
         cells that cannot be read; and, when every cell can, the full schema's (data, fingerprint,
-        problems).
+        problems), with data converted for `BulkWriter.insert`.
         """
         raw = self._raw(values)
         problems = []
         body = self._body(raw, problems)
         keys = tuple(body.get(f) for f in KEY_FIELDS)
-        return keys, problems, None if problems else self._load(self.schema, raw, body)
+        if problems:
+            return keys, problems, None
+        data, fingerprint, problems = self._load(self.schema, raw, body)
+        if data is not None:  # a new person's row, its values already as the database driver takes them
+            data = self.writer.convert(data, only=STORED_SET)
+        return keys, [], (data, fingerprint, problems)
 
     def _raw(self, values):
         return {f: clean(values[i]) if i < len(values) else None for i, f in self.columns.items()}
@@ -423,12 +433,12 @@ class _Importer:
         version = next_version(db.session)
         if creates:
             # executemany wants the same keys in every row
-            blank = {f: None for f in STORED} | _defaults() | {"created_at": now, "updated_at": now, "change_version": version}
-            rows = [{**blank, **{f: v for f, v in c.items() if f in STORED_SET}} for c in creates]
-            self.writer.insert(rows)
-            new_rows = (PEOPLE.c.change_version == version) & (PEOPLE.c.created_at == now)
-            db.session.execute(update(PEOPLE).where(new_rows).values(volunteer_number=volunteer_number_sql()))
-            self._audit_new(new_rows, now)
+            blank = self.writer.convert({f: None for f in STORED} | _defaults()
+                                        | {"created_at": now, "updated_at": now, "change_version": version})
+            ids = self.writer.new_ids(len(creates))
+            self.writer.insert([{**blank, **c, "id": i, "volunteer_number": volunteer_number(i)}
+                                for c, i in zip(creates, ids)], converted=True)
+            self._audit_new((PEOPLE.c.change_version == version) & (PEOPLE.c.created_at == now), now)
         groups = {}
         for vid, stored in updates:
             groups.setdefault(tuple(sorted(stored)), []).append({"id": vid, **stored, "updated_at": now,

@@ -1,5 +1,5 @@
 """Writes of people: one path for the API and for imports."""
-from sqlalchemy import String, delete, func, select
+from sqlalchemy import delete, select
 
 from ..auth import audit
 from ..auth.principal import issue_token as new_token
@@ -12,16 +12,14 @@ PERSONAL_FIELDS = ("phone", "id_number", "address", "lat", "lon")
 
 
 def number_people(volunteers):
-    """Give flushed people their public volunteer number (VM + 8 digits of the id)."""
+    """Give flushed people their public volunteer number."""
     for volunteer in volunteers:
-        volunteer.volunteer_number = f"VM{volunteer.id:08d}"
+        volunteer.volunteer_number = volunteer_number(volunteer.id)
 
 
-def volunteer_number_sql():
-    """SQL for the volunteer number of a row ('VM' + 8 digits of its id), for bulk writes."""
-    if db.engine.dialect.name == "postgresql":
-        return func.concat("VM", func.lpad(func.cast(Volunteer.id, String), 8, "0"))
-    return func.printf("VM%08d", Volunteer.id)
+def volunteer_number(person_id):
+    """The public volunteer number of a person's id: VM and 8 digits."""
+    return f"VM{person_id:08d}"
 
 
 def personal_fields(data):

@@ -30,6 +30,7 @@ def _fresh(value):
 
 _MUTABLE = (list, dict)
 _UNSEEN = object()  # not `missing`: a field without a default loads an absent value as `missing`
+_BY_SCHEMA = object()  # the plan of bodies that always go to the schema
 
 
 def _plain_default(field):
@@ -56,6 +57,7 @@ class BulkLoader:
         self.fields = [(f.data_key or name, f.attribute or name, f, {}) for name, f in schema.load_fields.items()]
         self.names = {data_key for data_key, *_ in self.fields}
         self.kwargs = {"partial": schema.partial} if schema.partial is not None else {}
+        self.plans = {}  # the keys of a body, in order -> the steps that load it (see _plan)
         # post_load hooks, called as marshmallow calls them for one body
         self.after = [(getattr(schema, name), bool(kwargs.get("pass_original"))) for name, many, kwargs in hooks[POST_LOAD]
                       if not many]
@@ -63,27 +65,35 @@ class BulkLoader:
 
     def load(self, data):
         """What `self.schema.load(data)` gives: the loaded dict, or its ValidationError."""
-        if not self.fast or type(data) is not dict or not data.keys() <= self.names:
+        if not self.fast or type(data) is not dict:
+            return self.schema.load(data)
+        shape = tuple(data)
+        plan = self.plans.get(shape)
+        if plan is None:
+            plan = self._plan(data)
+            if len(self.plans) < MAX_REMEMBERED:
+                self.plans[shape] = plan
+        if plan is _BY_SCHEMA:
             return self.schema.load(data)
         result = {}
-        for data_key, attribute, field, memo in self.fields:
-            raw = data.get(data_key, missing)
-            if raw is missing and self.partial:
-                continue
-            # A key that tells apart what the fields treat differently (1, 1.0 and True); () for absent.
-            key = raw if type(raw) is str else () if raw is missing else (type(raw), repr(raw))
-            value = memo.get(key, _UNSEEN)
-            if value is _UNSEEN:
-                try:  # the field's default (or its "required" error) when the body lacks it
-                    value = field.deserialize(raw if raw is missing else clean_text(raw), data_key, data, **self.kwargs)
-                except ValidationError:
-                    return self.schema.load(data)
-                if len(memo) < MAX_REMEMBERED and (raw is not missing or _plain_default(field)):
-                    memo[key] = value
+        for data_key, attribute, field, memo in plan:
+            if data_key is None:  # absent, with a constant default: `field` holds the value
+                value = field
+            else:
+                raw = data.get(data_key, missing)
+                # A key that tells apart what the fields treat differently (1, 1.0 and True); () for absent.
+                key = raw if type(raw) is str else () if raw is missing else (type(raw), repr(raw))
+                value = memo.get(key, _UNSEEN)
+                if value is _UNSEEN:
+                    try:
+                        value = field.deserialize(raw if raw is missing else clean_text(raw), data_key, data, **self.kwargs)
+                    except ValidationError:
+                        return self.schema.load(data)
+                    if len(memo) < MAX_REMEMBERED and raw is not missing:
+                        memo[key] = value
             if self.copy and type(value) in _MUTABLE:
                 value = _fresh(value)
-            if value is not missing:
-                result[attribute] = value
+            result[attribute] = value
         try:
             for hook, pass_original in self.after:
                 if pass_original:
@@ -93,3 +103,25 @@ class BulkLoader:
             return result
         except ValidationError:
             return self.schema.load(data)
+
+    def _plan(self, data):
+        """The steps for bodies with these keys: (data key, attribute, field, memo) per field that
+        gives a value, with (None, attribute, value, None) for a constant default; or _BY_SCHEMA when
+        such bodies always go to the schema (an unknown key, a required field missing)."""
+        if not data.keys() <= self.names:
+            return _BY_SCHEMA
+        plan = []
+        for data_key, attribute, field, memo in self.fields:
+            if data_key in data:
+                plan.append((data_key, attribute, field, memo))
+            elif not self.partial:
+                if not _plain_default(field):
+                    plan.append((data_key, attribute, field, memo))  # a default made anew each time
+                    continue
+                try:
+                    value = field.deserialize(missing, data_key, data, **self.kwargs)
+                except ValidationError:
+                    return _BY_SCHEMA  # a required field is missing
+                if value is not missing:
+                    plan.append((None, attribute, value, None))
+        return plan

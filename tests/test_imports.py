@@ -1,6 +1,7 @@
 """Bulk import: formats, encodings, dirty cells, the report, duplicates, idempotence, exit statuses."""
 import csv
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from web.extensions import db
 from web.imports.cells import parse_availability, phone_text, split_list
@@ -189,7 +190,6 @@ def _big_file(path, rows):
             writer.writerow([f"志愿者{i}", f"139{i:08d}", f"BIG-{i:06d}", "心理疏导、手语", "重庆市渝中区", "周末"])
 
 
-@pytest.mark.slow
 def _processes_running(argument):
     """Whether any process has `argument` on its command line (Linux /proc)."""
     for entry in Path("/proc").iterdir():
@@ -201,6 +201,7 @@ def _processes_running(argument):
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_interrupted_import_then_rerun_equals_a_clean_run(tmp_path, database_url, app, jobs):
     """Kill an import part-way, rerun it: the database ends as after one uninterrupted run."""
@@ -258,3 +259,67 @@ def test_reimport_with_a_person_twice_in_the_file(runner, app, tmp_path):
     result = run(runner, again, "--report", report)
     assert "created 0, updated 0, unchanged 3, rejected 1" in result.output, result.output
     assert "same person as row 4 but with different data" in report.read_text(encoding="utf-8-sig")
+
+
+def _messy_rows(count, seed):
+    """Rows of every kind an import meets, in a random order: new people, people stored before
+    (same data, or changed), duplicates within the file (same data, or conflicting), bad cells,
+    and keys that belong to two different people."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(count):
+        kind = rng.choice(["new", "new", "new", "same", "changed", "twice", "conflict", "bad", "clash"])
+        n = rng.randrange(1500) if kind in ("same", "changed") else 2000 + i
+        row = [f"志愿者{n}", f"139{n:08d}", f"BIG-{n:06d}", "心理疏导、手语", "重庆市渝中区", "周末"]
+        if kind == "changed":
+            row[3] = rng.choice(["急救", "法律援助、手语"])
+        elif kind == "bad":
+            row[rng.choice([1, 4, 5])] = rng.choice(["1.38001E+10", "某某小区", "看情况"])
+        elif kind == "clash":  # another stored person's phone under this number
+            row[1] = f"139{rng.randrange(1500):08d}"
+        rows.append(row)
+        if kind in ("twice", "conflict"):
+            again = list(row)
+            if kind == "conflict":
+                again[5] = "工作日晚上"
+            rows.insert(rng.randrange(len(rows) + 1), again)
+    return rows
+
+
+@pytest.mark.slow
+def test_workers_give_the_same_result_as_one_process(runner, app, tmp_path):
+    """The same messy file imported with and without worker processes: same people, report, summary."""
+    stored = tmp_path / "stored.csv"
+    _big_file(stored, 1500)
+    messy = tmp_path / "messy.csv"
+    with open(messy, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["姓名", "手机号", "志愿者编号", "特长", "服务区域", "服务时间"])
+        writer.writerows(_messy_rows(3500, seed=5))  # several chunks of CHUNK_ROWS
+    outcomes = []
+    for jobs in ("1", "2"):
+        _empty_database(app)
+        assert run(runner, stored).exit_code == 0
+        report = tmp_path / f"report-{jobs}.csv"
+        result = run(runner, messy, "--jobs", jobs, "--report", report)
+        assert result.exit_code == 1, result.output
+        summary = next(line for line in result.output.splitlines() if "created" in line)
+        outcomes.append((summary, report.read_text(encoding="utf-8-sig"), people(app)))
+    assert outcomes[1] == outcomes[0]
+    summary, report, _ = outcomes[0]
+    for word in ("created", "updated", "unchanged", "rejected"):
+        assert f"{word} 0" not in summary and f"{word} would" not in summary  # every kind of outcome happened
+    assert "same person as row" in report and "belongs to a stored person with another external_id" in report
+
+
+def _empty_database(app):
+    """Remove everyone, restarting ids, so a second run starts where the first did."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        else:
+            db.session.remove()
+            db.drop_all()
+            db.create_all()

@@ -68,7 +68,7 @@ class BulkWriter:
     def _run(self, shape, statement, rows, converted=False):
         compiled = self.compiled.get(shape)
         if compiled is None:
-            compiled = self.compiled[shape] = statement().compile(dialect=self.dialect)
+            compiled = self.compiled[shape] = statement().compile(dialect=self.dialect, for_executemany=True)
         column = {name: name.removeprefix("_") for name in compiled.binds}  # bind name -> column key
         missing = set(column) - set(rows[0])  # columns Core would fill from their defaults
         if missing:

@@ -33,6 +33,14 @@ _UNSEEN = object()  # not `missing`: a field without a default loads an absent v
 _BY_SCHEMA = object()  # the plan of bodies that always go to the schema
 
 
+def value_key(value):
+    """A dictionary key for a value that tells apart what fields and columns treat differently
+    (1, 1.0 and True; a list and a tuple); quick for the commonest lists, those of strings."""
+    if type(value) is list and all(type(item) is str for item in value):
+        return list, tuple(value)
+    return type(value), repr(value)
+
+
 def _plain_default(field):
     """Whether a field's default is the same each time (a constant, or a new empty list or dict)."""
     return not callable(field.load_default) or field.load_default in (list, dict)
@@ -81,8 +89,7 @@ class BulkLoader:
                 value = field
             else:
                 raw = data.get(data_key, missing)
-                # A key that tells apart what the fields treat differently (1, 1.0 and True); () for absent.
-                key = raw if type(raw) is str else () if raw is missing else (type(raw), repr(raw))
+                key = raw if type(raw) is str else () if raw is missing else value_key(raw)
                 value = memo.get(key, _UNSEEN)
                 if value is _UNSEEN:
                     try:

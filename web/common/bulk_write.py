@@ -10,6 +10,8 @@ import operator
 
 from sqlalchemy import bindparam, func, insert, select, update
 
+from .bulk_load import value_key
+
 MAX_REMEMBERED = 4096  # converted values kept per column
 
 
@@ -105,8 +107,7 @@ class BulkWriter:
         process, memo = self.processors[key], self.memo[key]
         if type(value) in (float, int):
             return process(value)  # cheap, and mostly distinct (coordinates)
-        # A key that tells apart values a column may treat differently (1 and True; equal lists).
-        mkey = (type(value), repr(value)) if isinstance(value, (list, dict)) else (type(value), value)
+        mkey = value_key(value) if isinstance(value, (list, dict)) else (type(value), value)  # 1 is not True
         done = memo.get(mkey)
         if done is None:
             done = process(value)

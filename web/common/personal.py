@@ -34,8 +34,14 @@ def normalize_phone(raw):
 
 def id_check_char(first17):
     """GB 11643 check character for the first 17 digits of a resident ID number."""
-    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
+    if first17.isascii():  # the digits' byte values, less 48 ("0") each
+        total = sum(map(operator.mul, first17.encode(), _ID_WEIGHTS)) - _ASCII_ZEROS
+    else:
+        total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
+
+
+_ASCII_ZEROS = ord("0") * sum(_ID_WEIGHTS)
 
 
 def normalize_id_number(raw, today=None):

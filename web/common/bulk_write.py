@@ -8,7 +8,7 @@ very function Core would call) and hands plain rows to the driver.
 """
 import operator
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Float, bindparam, func, insert, select, update
 
 from .bulk_load import value_key
 
@@ -23,6 +23,7 @@ class BulkWriter:
         self.dialect = session.get_bind().dialect
         self.processors = {c.key: c.type.dialect_impl(self.dialect).bind_processor(self.dialect) for c in table.columns}
         self.memo = {key: {} for key in self.processors}
+        self.floats = {c.key for c in table.columns if type(c.type) is Float and not c.type.asdecimal}
         self.compiled = {}
 
     def insert(self, rows, converted=False):
@@ -105,8 +106,10 @@ class BulkWriter:
     def _convert(self, key, value):
         """`value` as the column type binds it; a repeated value is converted once."""
         process, memo = self.processors[key], self.memo[key]
+        if type(value) is float and key in self.floats:
+            return value  # a float column's processor makes numbers floats: nothing to do
         if type(value) in (float, int):
-            return process(value)  # cheap, and mostly distinct (coordinates)
+            return process(value)  # mostly distinct (coordinates): not remembered
         mkey = value_key(value) if isinstance(value, (list, dict)) else (type(value), value)  # 1 is not True
         done = memo.get(mkey)
         if done is None:

@@ -109,9 +109,19 @@ def _fingerprint(data, fields):
     """8 bytes of hash per field (0 where `data` lacks it): tells 'unchanged' without keeping rows.
 
     Packed into bytes so 100,000 stored people cost about 10 MB. Python's string hash is salted per
-    process, which is fine: both sides are hashed in this run.
+    process, which is fine: both sides are hashed in this run (workers are forked from it).
     """
-    return struct.pack(f"{len(fields)}q", *((_hash(data[f]) or 1) if f in data else _ABSENT for f in fields))
+    hashes = []
+    for f in fields:
+        if f in data:
+            value = data[f]
+            hashes.append((hash(value) if type(value) in _SCALARS else _hash(value)) or 1)
+        else:
+            hashes.append(_ABSENT)
+    return struct.pack(f"{len(fields)}q", *hashes)
+
+
+_SCALARS = (str, float, int, bool, type(None))
 
 
 def _hash(value):

@@ -33,12 +33,45 @@ _UNSEEN = object()  # not `missing`: a field without a default loads an absent v
 _BY_SCHEMA = object()  # the plan of bodies that always go to the schema
 
 
+class Memo:
+    """Results remembered per value (at most MAX_REMEMBERED): strings are their own key; a list or
+    dict is found by identity when the very same object comes again (a caller that reuses one list
+    for a repeated cell saves working out its key), else by `value_key`."""
+
+    __slots__ = ("by_value", "by_id")
+
+    def __init__(self):
+        self.by_value, self.by_id = {}, {}  # by_id: id -> (the object, kept so its id stays its own; result)
+
+    def get(self, value):
+        """The remembered result, or _UNSEEN."""
+        if type(value) is str:
+            return self.by_value.get(value, _UNSEEN)
+        if type(value) in _MUTABLE:
+            seen = self.by_id.get(id(value))
+            if seen is not None and seen[0] is value:
+                return seen[1]
+        result = self.by_value.get(() if value is missing else value_key(value), _UNSEEN)
+        if result is not _UNSEEN and type(value) in _MUTABLE and len(self.by_id) < MAX_REMEMBERED:
+            self.by_id[id(value)] = (value, result)
+        return result
+
+    def put(self, value, result):
+        if len(self.by_value) < MAX_REMEMBERED:
+            self.by_value[value if type(value) is str else () if value is missing else value_key(value)] = result
+
+
 def value_key(value):
     """A dictionary key for a value that tells apart what fields and columns treat differently
     (1, 1.0 and True; a list and a tuple); quick for the commonest lists, those of strings."""
     if type(value) is list and all(type(item) is str for item in value):
         return list, tuple(value)
-    return type(value), repr(value)
+    if type(value) in _MUTABLE:
+        return type(value), repr(value)
+    try:
+        return type(value), value, hash(value)
+    except TypeError:
+        return type(value), repr(value)
 
 
 def _plain_default(field):
@@ -62,7 +95,7 @@ class BulkLoader:
             and not any(hooks[kind] for kind in hooks if kind not in known)
             and [name for name, *_ in hooks[PRE_LOAD]] == ["_clean_strings"]
         )
-        self.fields = [(f.data_key or name, f.attribute or name, f, {}) for name, f in schema.load_fields.items()]
+        self.fields = [(f.data_key or name, f.attribute or name, f, Memo()) for name, f in schema.load_fields.items()]
         self.names = {data_key for data_key, *_ in self.fields}
         self.kwargs = {"partial": schema.partial} if schema.partial is not None else {}
         self.plans = {}  # the keys of a body, in order -> the steps that load it (see _plan)
@@ -89,15 +122,14 @@ class BulkLoader:
                 value = field
             else:
                 raw = data.get(data_key, missing)
-                key = raw if type(raw) is str else () if raw is missing else value_key(raw)
-                value = memo.get(key, _UNSEEN)
+                value = memo.get(raw)
                 if value is _UNSEEN:
                     try:
                         value = field.deserialize(raw if raw is missing else clean_text(raw), data_key, data, **self.kwargs)
                     except ValidationError:
                         return self.schema.load(data)
-                    if len(memo) < MAX_REMEMBERED and raw is not missing:
-                        memo[key] = value
+                    if raw is not missing:
+                        memo.put(raw, value)
             if self.copy and type(value) in _MUTABLE:
                 value = _fresh(value)
             result[attribute] = value

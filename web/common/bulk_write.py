@@ -10,9 +10,7 @@ import operator
 
 from sqlalchemy import Float, bindparam, func, insert, select, update
 
-from .bulk_load import value_key
-
-MAX_REMEMBERED = 4096  # converted values kept per column
+from .bulk_load import _UNSEEN, Memo
 
 
 class BulkWriter:
@@ -22,7 +20,7 @@ class BulkWriter:
         self.session, self.table = session, table
         self.dialect = session.get_bind().dialect
         self.processors = {c.key: c.type.dialect_impl(self.dialect).bind_processor(self.dialect) for c in table.columns}
-        self.memo = {key: {} for key in self.processors}
+        self.memo = {key: Memo() for key in self.processors}
         self.floats = {c.key for c in table.columns if type(c.type) is Float and not c.type.asdecimal}
         self.compiled = {}
 
@@ -110,10 +108,8 @@ class BulkWriter:
             return value  # a float column's processor makes numbers floats: nothing to do
         if type(value) in (float, int):
             return process(value)  # mostly distinct (coordinates): not remembered
-        mkey = value_key(value) if isinstance(value, (list, dict)) else (type(value), value)  # 1 is not True
-        done = memo.get(mkey)
-        if done is None:
+        done = memo.get(value)
+        if done is _UNSEEN:
             done = process(value)
-            if len(memo) < MAX_REMEMBERED:
-                memo[mkey] = done
+            memo.put(value, done)
         return done

@@ -179,6 +179,7 @@ class _Importer:
         self._load_existing()
         self.creates, self.updates, self.hash_only = [], [], []
         self.writer = BulkWriter(db.session, PEOPLE)
+        self.cells = {}  # field -> cell text -> what _body read from it (lists shared between rows)
         self.next_tag = -1
 
     def _written_fields(self, mapped):
@@ -377,6 +378,16 @@ class _Importer:
     def _source(self, name):
         return self.column("lat") + "/" + self.column("lon") if name == "location" and "lat" in self.columns.values() else self.column(name)
 
+    def _once(self, field, text, read):
+        """`read(text)`, one list per distinct cell: rows repeating a cell share it (see BulkLoader's Memo)."""
+        seen = self.cells.setdefault(field, {})
+        value = seen.get(text)
+        if value is None:
+            value = read(text)
+            if len(seen) < 4096:
+                seen[text] = value
+        return value
+
     def _body(self, raw, problems):
         """Turn cleaned cells into an API body, noting cells that cannot be read."""
         body = {}
@@ -385,7 +396,7 @@ class _Importer:
                 body[f] = raw[f]
         for f in ("skills", "certificates", "languages"):
             if f in raw:
-                body[f] = split_list(raw[f])
+                body[f] = self._once(f, raw[f], split_list)
         if raw.get("phone"):
             try:
                 body["phone"] = normalize_phone(phone_text(raw["phone"]))
@@ -398,7 +409,7 @@ class _Importer:
                 problems.append((self.column("id_number"), body.pop("id_number"), str(exc)))
         if raw.get("availability"):
             try:
-                body["availability"] = parse_availability(raw["availability"])
+                body["availability"] = self._once("availability", raw["availability"], parse_availability)
             except ValueError as exc:
                 problems.append((self.column("availability"), raw["availability"], str(exc)))
         if raw.get("lat") or raw.get("lon"):

@@ -94,6 +94,10 @@ class BulkWriter:
                 values[i] = self._convert(key, values[i])
         return tuple(values)
 
+    def defaults(self):
+        """Every column's constant default, {} for none: rows that start from these need no filling."""
+        return {c.key: c.default.arg for c in self.table.columns if c.default is not None and c.default.is_scalar}
+
     def _default(self, key):
         """A column's constant default (a callable default must be given in the rows)."""
         default = self.table.c[key].default

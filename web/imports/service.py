@@ -314,7 +314,6 @@ class _Importer:
             return "rejected"
         if self.default_station is not None and "station_id" not in data:
             data["station_id"] = self.default_station
-        stored = {f: data[f] for f in self.fields if f in data}
         seen = self._seen_in_file(data)
         if seen is not None:
             first_row, first_print = seen
@@ -325,8 +324,9 @@ class _Importer:
             self.report.reject(number, "", "", f"same person as row {first_row} but with different data")
             return "rejected"
         self._remember(number, data, fingerprint)
-        stored["source_hash"] = data["source_hash"] = source
+        data["source_hash"] = source
         if match is not None:
+            stored = {f: data[f] for f in (*self.fields, "source_hash") if f in data}
             if _same(self.prints[match], fingerprint):
                 self.hash_only.append({"id": match, "source_hash": source})  # next time: the fast path
                 return "unchanged"
@@ -454,7 +454,7 @@ class _Importer:
         version = next_version(db.session)
         if creates:
             # executemany wants the same keys in every row
-            blank = self.writer.convert({f: None for f in STORED} | _defaults()
+            blank = self.writer.convert(self.writer.defaults() | {f: None for f in STORED} | _defaults()
                                         | {"created_at": now, "updated_at": now, "change_version": version})
             ids = self.writer.new_ids(len(creates))
             self.writer.insert([{**blank, **c, "id": i, "volunteer_number": volunteer_number(i)}

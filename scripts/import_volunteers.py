@@ -4,7 +4,8 @@
     python scripts/import_volunteers.py PATH [--mapping FILE] [--dry-run] [--report FILE] [--station ID]
         [--encoding NAME] [--sheet NAME] [--jobs N|auto]
 
-Uses DATABASE_URL like the service. Exit status: 0 all rows accepted, 1 some rejected, 2 unreadable file.
+Uses DATABASE_URL like the service. Exit status: 0 all rows accepted, 1 some rejected, 2 unreadable file,
+3 stopped part-way (a worker process died; rerun to finish).
 """
 import sys
 

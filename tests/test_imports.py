@@ -323,3 +323,28 @@ def _empty_database(app):
             db.session.remove()
             db.drop_all()
             db.create_all()
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_stops_the_import_with_a_clear_error(runner, app, tmp_path, monkeypatch):
+    """A worker killed part-way (say, out of memory) ends the import with exit 3, not a hang; a rerun finishes it."""
+    from web.imports import service
+
+    path = tmp_path / "big.csv"
+    _big_file(path, 6000)
+    prepare, parent = service._Importer.prepare, os.getpid()
+
+    def dies_in_a_worker(self, values):
+        if os.getpid() != parent and values[2] == "BIG-004500":
+            os._exit(9)
+        return prepare(self, values)
+
+    monkeypatch.setattr(service._Importer, "prepare", dies_in_a_worker)
+    result = run(runner, path, "--jobs", "2")
+    assert result.exit_code == 3, result.output
+    assert "a worker process ended unexpectedly" in result.output
+    monkeypatch.setattr(service._Importer, "prepare", prepare)
+    written = len(people(app))
+    assert written % BATCH_ROWS == 0 and written < 6000  # whole batches only
+    again = run(runner, path, "--jobs", "2")
+    assert again.exit_code == 0 and f"unchanged {written}," in again.output and len(people(app)) == 6000

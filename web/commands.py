@@ -64,10 +64,14 @@ def revoke_token_command(token_id):
               help="Worker processes that read and validate rows (a number, or auto: one per core for files over 2 MB).")
 @with_appcontext
 def import_volunteers_command(path, mapping, dry_run, report_path, station_id, encoding, sheet, jobs):
-    """Import volunteers from CSV, Excel .xlsx or JSON Lines. Exit 0: all accepted, 1: some rejected, 2: unreadable."""
+    """Import volunteers from CSV, Excel .xlsx or JSON Lines.
+
+    Exit 0: all accepted, 1: some rejected, 2: unreadable file, 3: stopped part-way (rerun to finish).
+    """
     import json
     import sys
 
+    from .imports.parallel import WorkerLost
     from .imports.reader import TableError
     from .imports.service import import_volunteers
 
@@ -91,6 +95,9 @@ def import_volunteers_command(path, mapping, dry_run, report_path, station_id, e
     except TableError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except WorkerLost as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
     for line in summary.lines():
         click.echo(line)
     if summary.rejected and report_path:

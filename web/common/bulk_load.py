@@ -66,12 +66,13 @@ def value_key(value):
     (1, 1.0 and True; a list and a tuple); quick for the commonest lists, those of strings."""
     if type(value) is list and all(type(item) is str for item in value):
         return list, tuple(value)
-    if type(value) in _MUTABLE:
-        return type(value), repr(value)
-    try:
-        return type(value), value, hash(value)
-    except TypeError:
-        return type(value), repr(value)
+    if type(value) not in _MUTABLE:
+        try:
+            hash(value)
+            return type(value), value
+        except TypeError:
+            pass
+    return type(value), repr(value)
 
 
 def _plain_default(field):

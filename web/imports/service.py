@@ -4,7 +4,9 @@ One row at a time from a stream (memory does not grow with the file). Each row i
 the API's own VolunteerSchema; a row that names a person already known (same external_id, else
 ID number, else phone; in the database or earlier in the file) updates that person. Rows are
 written in batches, one transaction each, so an interrupted import leaves whole batches and a
-rerun finishes the job: a row whose data is already stored counts as unchanged.
+rerun finishes the job: a row whose data is already stored counts as unchanged. With jobs > 1,
+worker processes read and validate rows (`_Importer.prepare`, see parallel.py) and this process
+does the rest in file order.
 """
 import contextlib
 import csv

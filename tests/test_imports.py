@@ -103,6 +103,8 @@ def test_dry_run_writes_nothing(runner, app):
     ([DATA / "no_name.csv"], "no name column"),
     ([DATA / "people.xlsx", "--sheet", "nope"], "no sheet named"),
     ([DATA / "people_utf8.csv", "--station", "99"], "no such station"),
+    ([DATA / "people_utf8.csv", "--jobs", "0"], "give a number from 1 to 64, or auto"),
+    ([DATA / "people_utf8.csv", "--jobs", "many"], "give a number from 1 to 64, or auto"),
 ])
 def test_unreadable_is_exit_2_with_one_line(runner, args, message):
     result = run(runner, *args)

@@ -36,8 +36,10 @@ def auto_jobs(path, kind):
 
 
 def _start_worker():
-    """Lower this worker's priority, and have it end with the import (Linux: even one killed at once)."""
+    """Lower this worker's priority, leave Ctrl-C to the main process (which then stops the pool), and
+    have the worker end with the import (Linux: even with one killed at once)."""
     os.nice(10)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != _parent:  # the import ended before the line above

@@ -1,10 +1,11 @@
-"""Write many rows of one table through the driver's executemany, converting repeated values once.
+"""Write many rows of one table fast: the driver's executemany (COPY on PostgreSQL), converting repeated values once.
 
 SQLAlchemy Core's executemany runs every value of every row through its column type (JSON lists
 become text, aware datetimes UTC) and builds a parameter dict per row. An import of 100,000 people
 repeats a few hundred skill lists and one timestamp per batch, so a BulkWriter compiles each
 statement once, converts each distinct value once with the column type's own bind processor (the
-very function Core would call) and hands plain rows to the driver.
+very function Core would call) and hands plain rows to the driver. tests/test_bulk_write.py checks
+that what it stores is what Core stores, on SQLite and PostgreSQL.
 """
 import operator
 
@@ -25,11 +26,30 @@ class BulkWriter:
         self.compiled = {}
 
     def insert(self, rows, converted=False):
-        """INSERT `rows`: dicts with the same keys (column keys); `converted` if they come from `convert`."""
-        if rows:
-            keys = tuple(rows[0])
-            self._run(("insert", keys), lambda: insert(self.table).values({k: bindparam(k) for k in keys}), rows,
-                      converted)
+        """INSERT `rows`: dicts with the same keys (column keys); `converted` if they come from `convert`.
+
+        On PostgreSQL (psycopg) the rows go through COPY, several times faster than INSERTs there.
+        """
+        if not rows:
+            return
+        keys = tuple(rows[0])
+        if self.dialect.name == "postgresql" and self.dialect.driver == "psycopg":
+            self._copy(keys, rows if converted else [self.convert(row) for row in rows])
+            return
+        self._run(("insert", keys), lambda: insert(self.table).values({k: bindparam(k) for k in keys}), rows, converted)
+
+    def _copy(self, keys, rows):
+        """COPY rows into the table within the session's transaction."""
+        defaults = {key: self._default(key) for key in self.defaults().keys() - set(keys)}
+        columns = (*keys, *defaults)
+        constants = tuple(self.convert(defaults).values())
+        pick = operator.itemgetter(*keys)
+        quoted = ", ".join(self.dialect.identifier_preparer.quote(c) for c in columns)
+        raw = self.session.connection().connection.dbapi_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {self.dialect.identifier_preparer.format_table(self.table)} "
+                                                 f"({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(pick(row) + constants if len(keys) > 1 else (row[keys[0]], *constants))
 
     def convert(self, row, only=None):
         """A row (dict) with its values as the driver takes them, for `insert(..., converted=True)`;

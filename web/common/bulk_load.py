@@ -38,7 +38,7 @@ class Memo:
     dict is found by identity when the very same object comes again (a caller that reuses one list
     for a repeated cell saves working out its key), else by `value_key`."""
 
-    __slots__ = ("by_value", "by_id")
+    __slots__ = ("by_id", "by_value")
 
     def __init__(self):
         self.by_value, self.by_id = {}, {}  # by_id: id -> (the object, kept so its id stays its own; result)

@@ -15,7 +15,7 @@ from .bulk_load import _UNSEEN, Memo
 
 
 class BulkWriter:
-    """executemany INSERTs and UPDATEs of one table in the session's current transaction."""
+    """INSERTs (COPY on PostgreSQL) and UPDATEs of many rows of one table, in the session's transaction."""
 
     def __init__(self, session, table):
         self.session, self.table = session, table
@@ -40,7 +40,8 @@ class BulkWriter:
 
     def _copy(self, keys, rows):
         """COPY rows into the table within the session's transaction."""
-        defaults = {key: self._default(key) for key in self.defaults().keys() - set(keys)}
+        # the columns Core would fill from their defaults, as in _run
+        defaults = {c.key: self._default(c.key) for c in self.table.columns if c.default is not None and c.key not in keys}
         columns = (*keys, *defaults)
         constants = tuple(self.convert(defaults).values())
         pick = operator.itemgetter(*keys)

@@ -34,7 +34,7 @@ def normalize_phone(raw):
 
 def id_check_char(first17):
     """GB 11643 check character for the first 17 digits of a resident ID number."""
-    if first17.isascii():  # the digits' byte values, less 48 ("0") each
+    if first17.isascii() and first17.isdigit():  # the digits' byte values, less 48 ("0") each
         total = sum(map(operator.mul, first17.encode(), _ID_WEIGHTS)) - _ASCII_ZEROS
     else:
         total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))

@@ -33,17 +33,21 @@ class BulkWriter:
         if not rows:
             return
         keys = tuple(rows[0])
+        # The columns Core would fill from their defaults (a computed default must be given instead).
+        fill = {c.key: self._default(c.key) for c in self.table.columns if c.default is not None and c.key not in keys}
         if self.dialect.name == "postgresql" and self.dialect.driver == "psycopg":
-            self._copy(keys, rows if converted else [self.convert(row) for row in rows])
+            self._copy(keys, rows if converted else [self.convert(row) for row in rows], self.convert(fill))
             return
+        if fill:
+            fill = self.convert(fill) if converted else fill  # unconverted rows are converted with their fill
+            rows = [{**fill, **row} for row in rows]
+            keys = tuple(rows[0])
         self._run(("insert", keys), lambda: insert(self.table).values({k: bindparam(k) for k in keys}), rows, converted)
 
-    def _copy(self, keys, rows):
-        """COPY rows into the table within the session's transaction."""
-        # the columns Core would fill from their defaults, as in _run
-        defaults = {c.key: self._default(c.key) for c in self.table.columns if c.default is not None and c.key not in keys}
-        columns = (*keys, *defaults)
-        constants = tuple(self.convert(defaults).values())
+    def _copy(self, keys, rows, fill):
+        """COPY rows (converted), and the converted constants `fill`, into the table within the session's transaction."""
+        columns = (*keys, *fill)
+        constants = tuple(fill.values())
         pick = operator.itemgetter(*keys)
         quoted = ", ".join(self.dialect.identifier_preparer.quote(c) for c in columns)
         raw = self.session.connection().connection.dbapi_connection
@@ -92,12 +96,6 @@ class BulkWriter:
         if compiled is None:
             compiled = self.compiled[shape] = statement().compile(dialect=self.dialect, for_executemany=True)
         column = {name: name.removeprefix("_") for name in compiled.binds}  # bind name -> column key
-        missing = set(column) - set(rows[0])  # columns Core would fill from their defaults
-        if missing:
-            defaults = {name: self._default(column[name]) for name in missing}
-            if converted:
-                defaults = self.convert(defaults)
-            rows = [{**defaults, **row} for row in rows]
         names = compiled.positiontup if self.dialect.positional else list(column)
         pick = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
         params = [pick(row) for row in rows]

@@ -63,6 +63,22 @@ def app(database_url, tmp_path):
         db.engine.dispose()
 
 
+@pytest.fixture
+def empty_database(app):
+    """A function that empties this test's database again, ids restarting (for a test that runs twice)."""
+
+    def empty():
+        if PG_URL:
+            _reset_postgres(app)
+        else:
+            with app.app_context():
+                db.session.remove()
+                db.drop_all()
+                db.create_all()
+
+    return empty
+
+
 def bearer(token):
     """The WSGI environ entry that sends `Authorization: Bearer <token>`."""
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from web.extensions import db
 from web.imports.cells import parse_availability, phone_text, split_list
@@ -291,7 +291,7 @@ def _messy_rows(count, seed):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_workers_give_the_same_result_as_one_process(runner, app, tmp_path, kind):
+def test_workers_give_the_same_result_as_one_process(runner, app, tmp_path, kind, empty_database):
     """The same messy file imported with and without worker processes: same people, report, summary."""
     stored = tmp_path / "stored.csv"
     _big_file(stored, 1500)
@@ -309,7 +309,7 @@ def test_workers_give_the_same_result_as_one_process(runner, app, tmp_path, kind
         book.save(messy)
     outcomes = []
     for jobs in ("1", "2"):
-        _empty_database(app)
+        empty_database()
         assert run(runner, stored).exit_code == 0
         report = tmp_path / f"report-{jobs}.csv"
         result = run(runner, messy, "--jobs", jobs, "--report", report)
@@ -321,19 +321,6 @@ def test_workers_give_the_same_result_as_one_process(runner, app, tmp_path, kind
     for word in ("created", "updated", "unchanged", "rejected"):
         assert f"{word} 0" not in summary and f"{word} would" not in summary  # every kind of outcome happened
     assert "same person as row" in report and "belongs to a stored person with another external_id" in report
-
-
-def _empty_database(app):
-    """Remove everyone, restarting ids, so a second run starts where the first did."""
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
-        else:
-            db.session.remove()
-            db.drop_all()
-            db.create_all()
 
 
 @pytest.mark.slow

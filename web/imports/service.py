@@ -22,7 +22,7 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, literal, select
 from tqdm import tqdm
 
-from ..common.bulk_load import BulkLoader
+from ..common.bulk_load import MAX_REMEMBERED, BulkLoader
 from ..common.bulk_write import BulkWriter
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..extensions import db
@@ -386,7 +386,7 @@ class _Importer:
         value = seen.get(text)
         if value is None:
             value = read(text)
-            if len(seen) < 4096:
+            if len(seen) < MAX_REMEMBERED:
                 seen[text] = value
         return value
 

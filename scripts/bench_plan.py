@@ -21,7 +21,7 @@ Then it measures:
    warm (each POST stores a new proposed plan). Prints min/median wall time, ``total`` against
    ``greedy_total``, seats filled, open seats, unfilled seats, and the worker's peak RSS.
 2. in-process (Flask test client, no server): the same requests with the stages of
-   ``web.planning.service.propose`` timed by temporary wrappers: loading the tasks and
+   ``web.services.planning.propose`` timed by temporary wrappers: loading the tasks and
    assignments, ``matcher.scoring.rank_candidates`` for every task, ``matcher.planning.plan_assignments``
    and its steps (shortlists, greedy, prune, solver), storing the plan, and the rest of the
    request (auth, schemas, JSON); plus the sizes the solver saw.
@@ -285,8 +285,8 @@ def in_process(url: str, token: str, station_id: int, scenarios: dict, repeats: 
     from matcher import planning, scoring
     from web import create_app
     from web.extensions import db
-    from web.matching.index_cache import IndexCache
-    from web.planning import service
+    from web.services.index_cache import IndexCache
+    from web.services import planning as service
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     client = app.test_client()

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from matcher.geo import coarse_point, geodesic_km
 from web import create_app
 from web.extensions import db
 from web.models import ApiToken
@@ -15,6 +16,7 @@ from .conftest import bearer
 ID_NUMBER = "11010519491231002X"
 P_PHONE, Q_PHONE = "13800138000", "13900139000"
 P_ADDRESS = "重庆市渝北区龙溪街道金龙路12号"
+R_PHONE = "13500135000"
 
 
 @pytest.fixture
@@ -23,11 +25,20 @@ def world(client, anon, make_token):
     a = client.post("/api/v1/stations", json={"name": "A", "address": "重庆市渝北区"}).get_json()
     b = client.post("/api/v1/stations", json={"name": "B", "address": "重庆市南岸区"}).get_json()
     p = anon.post("/api/v1/volunteers", json={
-        "name": "张伟", "phone": P_PHONE, "id_number": ID_NUMBER, "address": P_ADDRESS, "station_id": a["id"]}).get_json()
+        "name": "张伟", "phone": P_PHONE, "id_number": ID_NUMBER, "address": P_ADDRESS, "requested_station_id": a["id"]}).get_json()
     q = anon.post("/api/v1/volunteers", json={
-        "name": "李娜", "phone": Q_PHONE, "address": "重庆市南岸区", "station_id": b["id"]}).get_json()
+        "name": "李娜", "phone": Q_PHONE, "address": "重庆市南岸区", "requested_station_id": b["id"]}).get_json()
+    for person, station in ((p, a), (q, b)):  # staff confirm the requests to join
+        assert client.patch(f"/api/v1/volunteers/{person['id']}", json={"station_id": station["id"]}).status_code == 200
     task = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "辅导", "starts_at": "2026-12-05T09:00",
                                               "ends_at": "2026-12-05T12:00"}).get_json()
+    # r signed up alone near A, free on Saturdays, never asked: only r and admins may place r. r's
+    # home lies 0.2 km beyond the centre of its 500 m cell, on the line from the task.
+    centre = coarse_point(a["location"]["lat"] - 0.03, a["location"]["lon"])
+    r_home = {"lat": centre[0] - 0.0018, "lon": centre[1]}
+    r = anon.post("/api/v1/volunteers", json={
+        "name": "陈静", "phone": R_PHONE, "location": r_home, "max_distance_km": 20,
+        "availability": [{"day": "sat", "start": "08:00", "end": "18:00"}]}).get_json()
     # A past task at A that p has served on (self-reported, awaiting the station's confirmation).
     past = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "助老", "starts_at": "2026-01-10T09:00",
                                               "ends_at": "2026-01-10T12:00"}).get_json()
@@ -47,7 +58,7 @@ def world(client, anon, make_token):
         "other_coordinator": make_token("coordinator", station_ids=[b["id"]]),
         "admin": make_token("admin"),
     }
-    return {"a": a, "b": b, "p": p, "q": q, "task": task, "asg": asg, "rec": asg["record"], "plan": plan,
+    return {"a": a, "b": b, "p": p, "q": q, "r": r, "r_home": r_home, "r_centre": centre, "task": task, "asg": asg, "rec": asg["record"], "plan": plan,
             "job": job, "tokens": tokens}
 
 
@@ -57,9 +68,14 @@ NEW_TASK = {"title": "探访", "starts_at": "2026-12-06T09:00", "ends_at": "2026
 # (method, path template, body, expected status per role in ROLES order)
 ROUTES = [
     ("get", "/api/v1/volunteers", None, [401, 403, 403, 200, 200, 200]),
-    ("post", "/api/v1/volunteers", {**NEW_PERSON, "station_id": "{a}"}, [201, 403, 403, 201, 403, 201]),
+    ("post", "/api/v1/volunteers", {**NEW_PERSON, "station_id": "{a}"}, [403, 403, 403, 201, 403, 201]),
+    # Anyone may ask to join; coordinators register people into their own stations instead.
+    ("post", "/api/v1/volunteers", {**NEW_PERSON, "requested_station_id": "{a}"}, [201, 403, 403, 422, 422, 201]),
     ("get", "/api/v1/volunteers/{p}", None, [401, 200, 404, 200, 404, 200]),
-    ("patch", "/api/v1/volunteers/{p}", {"skills": ["手语"]}, [401, 200, 404, 403, 404, 200]),
+    # p is a member of A: A's coordinators correct their station's people (imports follow the same rule).
+    ("patch", "/api/v1/volunteers/{p}", {"skills": ["手语"]}, [401, 200, 404, 200, 404, 200]),
+    ("patch", "/api/v1/volunteers/{q}", {"skills": ["手语"]}, [401, 404, 200, 404, 200, 200]),
+    ("get", "/api/v1/volunteers/{r}", None, [401, 404, 404, 404, 404, 200]),
     ("delete", "/api/v1/volunteers/{p}", None, [401, 204, 404, 403, 404, 204]),
     ("get", "/api/v1/stations", None, [200, 200, 200, 200, 200, 200]),
     ("post", "/api/v1/stations", {"name": "C", "address": "重庆市江北区"}, [401, 403, 403, 403, 403, 201]),
@@ -72,9 +88,12 @@ ROUTES = [
     ("get", "/api/v1/audit", None, [401, 403, 403, 403, 403, 200]),
     ("get", "/api/v1/volunteers/{q}", None, [401, 404, 200, 404, 200, 200]),
     ("get", "/api/v1/volunteers/424242", None, [401, 404, 404, 404, 404, 404]),
-    ("patch", "/api/v1/tasks/{task}", {"station_id": "{b}"}, [401, 403, 403, 403, 404, 200]),
+    ("patch", "/api/v1/tasks/{task}", {"station_id": "{b}", "location": "{b_place}"}, [401, 403, 403, 403, 404, 200]),
     ("get", "/api/v1/tasks/{task}/matches", None, [401, 403, 403, 200, 404, 200]),
     ("post", "/api/v1/matches", {**NEW_TASK, "station_id": "{a}", "partial": True}, [401, 403, 403, 200, 403, 200]),
+    # Saturday, near A: r is among the candidates, placed only by their coarse point.
+    ("post", "/api/v1/matches", {"starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00", "location": "{a_place}"},
+     [401, 403, 403, 200, 422, 200]),
     ("get", "/api/v1/tasks/{task}/assignments", None, [401, 403, 403, 200, 404, 200]),
     # q is of another station and could not serve (no free time): a coordinator may not reach her.
     ("post", "/api/v1/tasks/{task}/assignments", {"volunteer_id": "{q}"}, [401, 403, 403, 422, 404, 201]),
@@ -126,7 +145,9 @@ def _upload(client, a_station, expect=202, **kwargs):
 
 def _fill(value, world):
     """Put the world's ids into a path or body template."""
-    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "task", "asg", "rec", "plan", "job")}
+    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "r", "task", "asg", "rec", "plan", "job")}
+    if value in ("{a_place}", "{b_place}"):
+        return world[value[1]]["location"]
     if isinstance(value, str):
         return int(value.format(**ids)) if value.startswith("{") and value.endswith("}") else value.format(**ids)
     if isinstance(value, dict):
@@ -150,34 +171,56 @@ def test_authorisation_matrix(world, anon, route, role, expected):
         response = getattr(anon, method)(_fill(path, world), **kwargs)
     assert response.status_code == expected, response.get_data()[:500]
     text = response.get_data().decode("utf-8", errors="replace")  # PNG reports are bytes
-    # The full ID number is never returned to anyone; contact details only to the person and admins.
+    # The full ID number is never returned to anyone; contact details only to the person, admins and
+    # the coordinators of the person's station (p is A's, q is B's); r's to nobody but admins.
     assert ID_NUMBER not in text
-    if role not in ("self", "admin"):
+    if role not in ("self", "admin", "coordinator"):
         assert P_PHONE not in text and P_ADDRESS not in text
-    if role not in ("other_volunteer", "admin"):
+    if role not in ("other_volunteer", "admin", "other_coordinator"):
         assert Q_PHONE not in text
+    if role != "admin":
+        assert R_PHONE not in text
+        assert f"{world['r_home']['lat']:.5f}"[:-1] not in text  # not even r's home latitude to 10 m
+    if role != "admin" and response.is_json and response.get_data():
+        _assert_coarse(response.get_json(), world)
+
+
+def _assert_coarse(body, world):
+    """Any distance to r shown to a coordinator is measured from r's cell centre, not r's home."""
+    results = body.get("results", []) if isinstance(body, dict) else []
+    for result in results:
+        if result.get("volunteer_id") == world["r"]["id"]:
+            task = world["a"]["location"]
+            coarse = geodesic_km(task["lat"], task["lon"], *world["r_centre"])
+            exact = geodesic_km(task["lat"], task["lon"], world["r_home"]["lat"], world["r_home"]["lon"])
+            assert abs(result["distance_km"] - coarse) <= 0.01 and abs(result["distance_km"] - exact) > 0.1
 
 
 def test_matrix_covers_every_route_of_the_api(app):
     documented = {(m, p) for p, ops in app.test_client().get("/api/v1/openapi.json").get_json()["paths"].items()
                   for m in ops if m in ("get", "post", "patch", "delete")}
-    tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{a}", "{station_id}")
+    tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{r}", "{volunteer_id}").replace("{a}", "{station_id}")
                .replace("{task}", "{task_id}").replace("424242", "{volunteer_id}").replace("{asg}", "{assignment_id}")
                .replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}").replace("{job}", "{job_id}"))
               for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 
 
-def test_masking_for_a_coordinator(world, anon):
-    body = anon.get(f"/api/v1/volunteers/{world['p']['id']}",
-                    environ_base=bearer(world["tokens"]["coordinator"])).get_json()
-    assert body["phone"] == "138****8000"
-    assert body["id_number"] == "1101**********002X"
-    assert body["address"] is None and body["location"] is None
+def test_masking_for_a_coordinator(world, anon, client):
+    coordinator = bearer(world["tokens"]["coordinator"])
+    member = anon.get(f"/api/v1/volunteers/{world['p']['id']}", environ_base=coordinator).get_json()
+    assert member["phone"] == P_PHONE and member["address"] == P_ADDRESS  # a member of the station
+    assert member["id_number"] == "1101**********002X"  # never in full, to anyone
+    # r is invited by A (r could serve on its task): known to A now, but masked until r accepts.
+    invited = anon.post(f"/api/v1/tasks/{world['task']['id']}/assignments", environ_base=coordinator,
+                        json={"volunteer_id": world["r"]["id"]})
+    assert invited.status_code == 201, invited.get_json()
+    assert invited.get_json()["phone"] == "135****5000"
+    body = anon.get(f"/api/v1/volunteers/{world['r']['id']}", environ_base=coordinator).get_json()
+    assert body["phone"] == "135****5000" and body["address"] is None and body["location"] is None
     assert body["district"] == "渝北区" and body["volunteer_number"].startswith("VM")
-    listed = anon.get("/api/v1/volunteers", environ_base=bearer(world["tokens"]["coordinator"])).get_json()
-    assert [p["id"] for p in listed] == [world["p"]["id"]]
-    assert listed[0]["phone"] == "138****8000"
+    listed = anon.get("/api/v1/volunteers", environ_base=coordinator).get_json()
+    assert [p["id"] for p in listed] == [world["p"]["id"]]  # the station's members (and people asking to join)
 
 
 def test_sign_up_token_is_shown_once_and_stored_hashed(world, app, anon):
@@ -216,21 +259,32 @@ def test_create_token_command(runner, anon, station):
     assert runner.invoke(args=["create-token", "--role", "volunteer"]).exit_code != 0
 
 
-def test_audit_log_records_reads_and_changes_of_personal_data(world, anon, client):
+def test_audit_log_records_reads_and_changes_of_personal_data(world, anon, client, app):
     admin = bearer(world["tokens"]["admin"])
     pid = world["p"]["id"]
     anon.get(f"/api/v1/volunteers/{pid}", environ_base=admin)
     anon.patch(f"/api/v1/volunteers/{pid}", environ_base=bearer(world["tokens"]["self"]), json={"phone": "13600136000"})
-    anon.get(f"/api/v1/volunteers/{pid}", environ_base=bearer(world["tokens"]["coordinator"]))  # masked: no entry
+    anon.get(f"/api/v1/volunteers/{pid}", environ_base=bearer(world["tokens"]["coordinator"]))  # a member: shown
+    anon.get(f"/api/v1/volunteers/{pid}", environ_base=bearer(world["tokens"]["other_coordinator"]))  # 404: no entry
     entries = anon.get(f"/api/v1/audit?volunteer_id={pid}", environ_base=admin).get_json()
     summary = [(e["action"], e["actor"].split("#")[0], e["fields"]) for e in entries]
     assert ("update", "volunteer", ["phone"]) in summary
     assert ("read", "admin", ["address", "location", "phone"]) in summary
+    assert ("read", "coordinator", ["address", "location", "phone"]) in summary
     assert ("create", "anonymous", ["address", "id_number", "location", "phone"]) in summary
-    assert not any(actor == "coordinator" for _, actor, _ in summary)
+    with app.app_context():
+        other = _token_id(world["tokens"]["other_coordinator"])
+    assert other is not None and not any(e["token_id"] == other for e in entries)
     assert all(e["path"].startswith(("/api/v1/volunteers", "/api/v1/tasks/", "/api/v1/assignments/")) for e in entries)
     # The world's invitation and answers showed p's phone on the assignment: audited too.
     assert ("read", "admin", ["phone"]) in summary and ("read", "volunteer", ["phone"]) in summary
+
+
+def _token_id(token):
+    """The id of a token, as the audit log names it."""
+    from web.auth.principal import hash_token
+
+    return db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == hash_token(token)))
 
 
 def test_security_headers(anon):

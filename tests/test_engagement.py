@@ -11,16 +11,24 @@ PAST = ("2026-01-10T09:00", "2026-01-10T12:00")  # a Saturday that has passed: s
 FUTURE = ("2099-01-10T09:00", "2099-01-10T12:00")
 
 
+def join(client, person, station_id):
+    """The person signed up asking to join the station; staff confirm it (membership is theirs to set)."""
+    response = client.patch(f"/api/v1/volunteers/{person['id']}", json={"station_id": station_id})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["requested_station_id"] is None
+    return {**person, "station_id": station_id}
+
+
 @pytest.fixture
-def people(anon, station):
-    """Three volunteers near the station, free on Saturdays; each with their own token."""
+def people(client, anon, station):
+    """Three volunteers near the station (members of it), free on Saturdays; each with their own token."""
     out = []
     for i, name in enumerate(("张伟", "李娜", "王芳")):
         body = {"name": name, "phone": f"1380013800{i}", "location": {"lat": 29.594 + i / 1000, "lon": 106.529},
-                "skills": ["心理疏导"], "availability": SAT, "station_id": station["id"]}
+                "skills": ["心理疏导"], "availability": SAT, "requested_station_id": station["id"]}
         response = anon.post("/api/v1/volunteers", json=body)
         assert response.status_code == 201, response.get_json()
-        out.append(response.get_json())
+        out.append(join(client, response.get_json(), station["id"]))
     return out
 
 
@@ -258,7 +266,7 @@ def test_lists_per_task_and_per_person(client, people, new_task, make_token, sta
 
 # --- contact details --------------------------------------------------------------------------
 
-def test_coordinators_see_the_phone_of_people_they_invited_only_while_it_is_live(client, anon, new_task, make_token, station):
+def test_an_invitation_reveals_nothing_and_acceptance_reveals_the_phone(client, anon, new_task, make_token, station):
     # Registered with no station, living 3 km from the station, free on Saturdays: she could serve.
     stranger = anon.post("/api/v1/volunteers", json={"name": "赵敏", "phone": "13912345678", "address": "重庆市南岸区",
                                                      "location": {"lat": 29.62, "lon": 106.53},
@@ -268,7 +276,7 @@ def test_coordinators_see_the_phone_of_people_they_invited_only_while_it_is_live
     coordinator = make_token("coordinator", station_ids=[station["id"]])
     as_coordinator = bearer(coordinator)
     assert anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).status_code == 404
-    task = new_task()
+    task = new_task(window=FUTURE)
     # Someone who could not serve (or does not exist) cannot be invited by a coordinator: the same 422.
     for pid in (far_away["id"], 999999):
         response = anon.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": pid},
@@ -277,16 +285,17 @@ def test_coordinators_see_the_phone_of_people_they_invited_only_while_it_is_live
         assert response.get_json()["errors"]["volunteer_id"] == [f"no person with id {pid} who could serve on this task"]
     response = anon.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": stranger["id"]},
                          environ_overrides=as_coordinator)
-    assert response.status_code == 201 and response.get_json()["phone"] == "13912345678"
+    # Invited only: the station knows of her, but neither the answer nor her profile says how to reach her.
+    assert response.status_code == 201 and response.get_json()["phone"] == "139****5678"
+    person = anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).get_json()
+    assert person["phone"] == "139****5678" and person["address"] is None and person["location"] is None
+    patch(anon, response.get_json(), token=stranger["token"], status="accepted")
+    listed = anon.get(f"/api/v1/tasks/{task['id']}/assignments", environ_overrides=as_coordinator).get_json()
+    assert listed[0]["phone"] == "13912345678"  # she accepted: the station may reach her
     person = anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).get_json()
     assert person["phone"] == "13912345678" and person["address"] == "重庆市南岸区"
-    patch(anon, response.get_json(), token=stranger["token"], status="declined")
-    listed = anon.get(f"/api/v1/tasks/{task['id']}/assignments", environ_overrides=as_coordinator).get_json()
-    assert listed[0]["phone"] == "139****5678"
-    # Having declined, she is again someone the station does not know of.
-    assert anon.get(f"/api/v1/volunteers/{stranger['id']}", environ_overrides=as_coordinator).status_code == 404
     audit = client.get(f"/api/v1/audit?volunteer_id={stranger['id']}").get_json()
-    assert any(e["action"] == "read" and e["fields"] == ["phone"] for e in audit)
+    assert any(e["action"] == "read" and e["fields"] == ["phone"] and e["actor"].startswith("coordinator") for e in audit)
 
 
 # --- service records, feedback, and the matcher -------------------------------------------------

@@ -50,7 +50,7 @@ BIG = "\n".join(["姓名,手机,特长,服务区域"] + [f"志愿者{i},139{i:08
 
 
 def test_the_import_reports_progress_as_it_goes(app, tmp_path):
-    from web.imports.service import import_volunteers
+    from web.services.imports.importer import import_volunteers
 
     path = tmp_path / "big.csv"
     path.write_text(BIG, encoding="utf-8")

@@ -13,9 +13,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from web.extensions import db
-from web.imports.cells import parse_availability, phone_text, split_list
-from web.imports.headers import map_headers
-from web.imports.service import BATCH_ROWS
+from web.services.imports.cells import parse_availability, phone_text, split_list
+from web.services.imports.headers import map_headers
+from web.services.imports.importer import BATCH_ROWS
 from web.models import AuditEntry, Volunteer
 
 DATA = Path(__file__).parent / "data" / "import"
@@ -135,7 +135,8 @@ def test_duplicates_update_the_stored_person(runner, app, client, tmp_path):
     assert ("import", "update") in actions and ("import", "create") in actions
 
 
-def test_imported_people_are_matched_at_once(runner, client, station):
+def test_imported_people_are_matched_at_once(runner, client):
+    station = client.post("/api/v1/stations", json={"name": "渝北区志愿服务站", "address": "重庆市渝北区"}).get_json()
     task = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "心理疏导", "skills": ["心理疏导"],
                                               "address": "重庆市渝北区", "starts_at": "2026-12-05T09:00",
                                               "ends_at": "2026-12-05T11:00"}).get_json()
@@ -326,7 +327,7 @@ def test_workers_give_the_same_result_as_one_process(runner, app, tmp_path, kind
 @pytest.mark.slow
 def test_a_worker_that_dies_stops_the_import_with_a_clear_error(runner, app, tmp_path, monkeypatch):
     """A worker killed part-way (say, out of memory) ends the import with exit 3, not a hang; a rerun finishes it."""
-    from web.imports import service
+    from web.services.imports import importer as service
 
     path = tmp_path / "big.csv"
     _big_file(path, 6000)

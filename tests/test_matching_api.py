@@ -32,7 +32,7 @@ def city(client, station):
         "near": add_person(client, "近", 29.605, ["心理咨询"], phone="13800138000"),
         "far": add_person(client, "远", 29.65, ["心理疏导", "法律援助"]),
         "busy": add_person(client, "忙", 29.601, ["心理疏导"], availability=[{"day": "sun", "start": "08:00", "end": "12:00"}]),
-        "lawyer": add_person(client, "律", 29.602, ["法律援助"], role="social_worker"),
+        "lawyer": add_person(client, "律", 29.612, ["法律援助"], role="social_worker"),
     }
     return task, ids
 
@@ -63,7 +63,7 @@ def test_options(client, city):
     near_only = client.get(url + "?max_distance_km=2").get_json()["results"]
     assert {r["volunteer_id"] for r in near_only} == {ids["near"], ids["lawyer"]}
     distance_only = client.get(url + "?w_skill=0&w_availability=0&w_distance=1&w_reliability=0&w_fairness=0").get_json()["results"]
-    assert [r["volunteer_id"] for r in distance_only] == [ids["lawyer"], ids["near"], ids["far"]]
+    assert [r["volunteer_id"] for r in distance_only] == [ids["near"], ids["lawyer"], ids["far"]]
     partial = client.get(url + "?partial=true").get_json()["results"]
     assert ids["busy"] not in {r["volunteer_id"] for r in partial}  # Sunday covers none of Saturday
 

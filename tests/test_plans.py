@@ -63,7 +63,7 @@ def test_every_seat_passes_the_hard_filters_and_no_one_serves_twice(client, anon
     for i in range(5):
         person(anon, f"志愿者{i}", ["探访", "陪伴"], north_km=i * 0.5)
     person(anon, "周日才有空", ["探访"], availability=[{"day": "sun", "start": "08:00", "end": "18:00"}])
-    person(anon, "社工", ["个案管理"], role="social_worker")
+    person(client, "社工", ["个案管理"], role="social_worker")  # staff set the role
     body = plan(client, station, **{"from": "2099-01-10T00:00", "to": "2099-01-11T00:00"})
     assert len(body["task_ids"]) == 4
     people = [s["volunteer_id"] for s in body["seats"]]

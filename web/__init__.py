@@ -31,6 +31,8 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
+    from .services import versioning  # noqa: F401  (registers the people change marker on every session)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     api.init_app(app)
@@ -38,10 +40,9 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Wire every resource's blueprint, and the offline Swagger UI assets."""
-    from .auth import blp as audit_blp
-    from .auth import me_blp
-    from .auth import audit
-    from .auth.principal import load_principal
+    from .auth.context import flush_reads, load_principal
+    from .auth.views import blp as audit_blp
+    from .auth.views import me_blp
     from .console import bp as console_bp
     from .engagement import blp as engagement_blp
     from .imports import blp as imports_blp
@@ -59,7 +60,7 @@ def register_blueprints(app):
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)  # the HTML console: not part of the OpenAPI document
     app.before_request(load_principal)
-    app.after_request(audit.flush)
+    app.after_request(flush_reads)
 
     @app.route("/api/v1/docs/static/<path:filename>")
     def swagger_ui_static(filename):

@@ -71,9 +71,9 @@ def import_volunteers_command(path, mapping, dry_run, report_path, station_id, e
     import json
     import sys
 
-    from .imports.parallel import WorkerLost
-    from .imports.reader import TableError
-    from .imports.service import import_volunteers
+    from .services.imports.importer import import_volunteers
+    from .services.imports.parallel import WorkerLost
+    from .services.imports.reader import TableError
 
     try:
         fields = None
@@ -125,8 +125,9 @@ def report_coverage_command(out, district, category, starts, ends, lang):
     import json
 
     from .common.schemas import LOCAL_TZ
-    from .reports.chart import coverage_png
-    from .reports.coverage import category_labels, coverage
+    from .common.spreadsheet import safe_dict
+    from .services.coverage import category_labels, coverage
+    from .services.coverage_chart import coverage_png
 
     if category is not None and category not in {c["id"] for c in category_labels()}:
         raise click.BadParameter(f"unknown category {category!r}", param_hint="--category")
@@ -145,7 +146,7 @@ def report_coverage_command(out, district, category, starts, ends, lang):
         with open(out, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=["district", "category", "people", "demand", "gap", "ratio"])
             writer.writeheader()
-            writer.writerows(report["rows"])
+            writer.writerows(safe_dict(row) for row in report["rows"])
     else:
         raise click.BadParameter("give a .png, .json or .csv file name", param_hint="--out")
     totals = report["totals"]

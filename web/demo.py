@@ -12,7 +12,7 @@ from .models import Station, Task, Volunteer
 from .stations.schemas import StationSchema
 from .tasks.schemas import TaskSchema
 from .volunteers.schemas import VolunteerSchema
-from .volunteers.service import number_people
+from .services.people import number_people
 
 # (district, station name, kind): a few dozen stations across the city.
 STATIONS = [

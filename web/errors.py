@@ -1,18 +1,56 @@
-"""One error path: every failure becomes `{"code", "status", "message", "errors"}` JSON."""
+"""One error path: every failure becomes `{"code", "status", "message", "errors"}` JSON.
+
+Services and the policy raise the domain errors below (no Flask needed to raise them); the
+handlers registered here turn each into its HTTP answer. marshmallow's ValidationError is the
+domain error for bad input (422).
+"""
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict as HTTPConflict
+from werkzeug.exceptions import Forbidden as HTTPForbidden
+from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.exceptions import Unauthorized as HTTPUnauthorized
 from werkzeug.exceptions import UnprocessableEntity
 
 
-class Conflict(Exception):
+class DomainError(Exception):
+    """A refusal by a rule of the service; `errors` names fields ({field: [message]}) when it can."""
+
+    http = None  # the werkzeug exception class it becomes
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class Conflict(DomainError):
     """A write that clashes with stored data (a duplicate phone, a full task...): HTTP 409."""
 
+    http = HTTPConflict
+
     def __init__(self, field, message):
-        super().__init__(message)
+        super().__init__(message, {field: [message]})
         self.field = field
-        self.message = message
+
+
+class NotFound(DomainError):
+    """No such object, or one the caller may not know exists: HTTP 404."""
+
+    http = HTTPNotFound
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this: HTTP 403."""
+
+    http = HTTPForbidden
+
+
+class Unauthorized(DomainError):
+    """No (valid) credentials: HTTP 401."""
+
+    http = HTTPUnauthorized
 
 
 def _flatten(errors):
@@ -62,10 +100,10 @@ class VolmatchApi(Api):
         return super().handle_http_exception(error)
 
 
-def _conflict_response(api, field, message):
-    """Turn a conflict into the shared 409 response."""
-    exc = HTTPConflict()
-    exc.data = {"message": message, "errors": {field: [message]}}
+def _domain_response(api, http, message, errors=None):
+    """Turn a domain refusal into the shared response of its HTTP status."""
+    exc = http()
+    exc.data = {"message": message, **({"errors": errors} if errors else {})}
     return api.handle_http_exception(exc)
 
 
@@ -94,10 +132,10 @@ def register_error_handlers(app, api):
 
     app.before_request(require_json_body)
 
-    @app.errorhandler(Conflict)
-    def handle_conflict(exc):
-        db.session.rollback()
-        return _conflict_response(api, exc.field, exc.message)
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc):
+        db.session.rollback()  # a service that refuses changes nothing
+        return _domain_response(api, exc.http, exc.message, exc.errors)
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(exc):
@@ -113,4 +151,5 @@ def register_error_handlers(app, api):
         db.session.rollback()
         text = str(exc.orig).lower()
         field = next((f for f in ("external_id", "id_number", "phone") if f in text), "_schema")
-        return _conflict_response(api, field, "conflicts with data stored meanwhile")
+        message = "conflicts with data stored meanwhile"
+        return _domain_response(api, HTTPConflict, message, {field: [message]})

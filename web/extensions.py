@@ -32,3 +32,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = VolmatchApi()
+
+
+def index_cache():
+    """This app's candidate index cache (one per app object, shared by its threads and given to services)."""
+    from flask import current_app
+
+    from .services.index_cache import IndexCache
+
+    return current_app.extensions.setdefault("volmatch_index", IndexCache())

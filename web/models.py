@@ -3,6 +3,7 @@ from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true
 
 from .extensions import db
 from .types import JSONList, UTCDateTime, utcnow
@@ -35,6 +36,8 @@ class Station(PlacedMixin, TimestampMixin, db.Model):
     district: Mapped[str | None] = mapped_column(String(100), index=True)
     lat: Mapped[float] = mapped_column(Float, nullable=False)
     lon: Mapped[float] = mapped_column(Float, nullable=False)
+    # Radius around the station that its tasks and its match requests must lie in (set by admins).
+    service_area_km: Mapped[float] = mapped_column(Float, nullable=False, default=30.0, server_default="30")
 
 
 class Volunteer(PlacedMixin, TimestampMixin, db.Model):
@@ -64,11 +67,16 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
     max_distance_km: Mapped[float] = mapped_column(Float, nullable=False, default=10.0)
     availability: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
     max_hours_per_week: Mapped[float | None] = mapped_column(Float)
+    # Membership of a station, set by staff; a person may only ask to join (`requested_station_id`).
     station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="SET NULL"), index=True)
+    requested_station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="SET NULL"), index=True)
     tier: Mapped[str] = mapped_column(String(20), nullable=False, default="regular")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Whether staff (or an import) vouch for the identity keys (phone, ID number): false for people
+    # who signed up themselves or changed them since. An import never merges into such a record.
+    identity_verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
 
-    station = relationship(Station)
+    station = relationship(Station, foreign_keys=[station_id])
     # Set from the people version counter on every write; the matcher reads changes since its last look.
     change_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, index=True)
     # Hash of the import row this person was last written from; any other write clears it, so a
@@ -158,7 +166,7 @@ class ApiToken(TimestampMixin, db.Model):
 
 
 class AuditEntry(db.Model):
-    """Who read or changed which person's personal data, and when."""
+    """Who read or changed which person's personal data, or asked for matches or a plan, and when."""
 
     __tablename__ = "audit_entry"
 
@@ -167,9 +175,11 @@ class AuditEntry(db.Model):
     token_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor: Mapped[str] = mapped_column(String(60), nullable=False)
     action: Mapped[str] = mapped_column(String(20), nullable=False)
-    volunteer_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(Integer, index=True)  # none for a match or plan call
     fields: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
     path: Mapped[str] = mapped_column(String(300), nullable=False)
+    # For match and plan calls: which task or body, and how many people were shown.
+    detail: Mapped[dict | None] = mapped_column(JSONList)
 
 
 ASSIGNMENT_STATUSES = ("invited", "accepted", "declined", "cancelled", "completed", "no_show")

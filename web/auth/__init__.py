@@ -1,5 +1,1 @@
-"""Access control: bearer tokens, roles, object-level checks, masking and the audit log."""
-from .principal import Principal, current_principal
-from .views import blp, me_blp
-
-__all__ = ["Principal", "blp", "current_principal", "me_blp"]
+"""Access: who is acting (principal), what they may do (policy), the audit log; the HTTP side in context."""

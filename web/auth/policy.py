@@ -1,70 +1,157 @@
-"""Authorisation rules: which caller may do what to which object, and what personal data they see."""
-from flask import g
-from flask_smorest import abort
-from sqlalchemy import select
+"""Who may do what, and what personal data they see: every access rule of the service, Flask-free.
+
+Functions take the acting Principal. They raise `Unauthorized` (401), `Forbidden` (403) or
+`NotFound` (404, where existence would leak) from `web.errors`, or return what the caller may see.
+Adding a role means changing this module (and `principal.ROLES`), not the views.
+"""
+from marshmallow import ValidationError
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..common.personal import mask_id_number, mask_phone
+from ..errors import Forbidden, NotFound, Unauthorized
 from ..extensions import db
-from ..models import LIVE, Assignment, Task
-from . import audit
-from .principal import current_principal
+from ..models import Assignment, Plan, ServiceRecord, Station, Task, Volunteer
 
-
-def require(*roles):
-    """401 for anonymous callers, 403 for a role not in `roles`; return the principal."""
-    principal = current_principal()
-    if principal.role is None:
-        abort(401, message="this needs a bearer token")
-    if principal.role not in roles:
-        abort(403, message=f"the {principal.role} role may not do this")
-    return principal
-
-
-def require_station(principal, station_id):
-    """Coordinators act only for their own stations (403 otherwise); admins for all."""
-    if principal.role == "admin":
-        return
-    if principal.role != "coordinator" or station_id not in principal.station_ids:
-        abort(403, message=f"not a coordinator of station {station_id}")
-
-
-def station_object_or_404(model, object_id, label, roles=("admin", "coordinator")):
-    """A row with a `station_id`, if the caller may see it: coordinators see their stations' only.
-
-    401/403 by role first; then a 404 that says nothing of rows of other stations.
-    """
-    principal = require(*roles)
-    row = db.session.get(model, object_id)
-    if row is None or (principal.role == "coordinator" and row.station_id not in principal.station_ids):
-        abort(404, message=f"no {label} with id {object_id}")
-    return row
-
-
-def can_see_person(principal, volunteer):
-    """Whether the caller may know this person exists at all (others get a 404)."""
-    if principal.role == "admin":
-        return True
-    if principal.role == "volunteer":
-        return principal.volunteer_id == volunteer.id
-    if principal.role == "coordinator":
-        return volunteer.station_id in principal.station_ids or asked_by(principal.station_ids, volunteer.id, ASKED)
-    return False
-
+STAFF = ("admin", "coordinator")
+EVERYONE = ("admin", "coordinator", "volunteer")
 
 # Asked and not turned down: a coordinator keeps knowing of people who serve or served for the station.
 ASKED = ("invited", "accepted", "completed", "no_show")
+# Accepted at some point: only then does the station get the person's phone and home place.
+ACCEPTED = ("accepted", "completed", "no_show")
+# Fields of a person that staff set; the person may not (their `district` follows from their place).
+STAFF_FIELDS = ("external_id", "role", "tier", "district", "station_id", "identity_verified")
+PRIVATE_FIELDS = ("phone", "address", "location")
+
+
+# -- roles and stations -------------------------------------------------------------------------
+
+def require(actor, *roles):
+    """401 for anonymous callers, 403 for a role not in `roles`; return the actor."""
+    if actor.role is None:
+        raise Unauthorized("this needs a bearer token")
+    if actor.role not in roles:
+        raise Forbidden(f"the {actor.role} role may not do this")
+    return actor
+
+
+def is_admin(actor):
+    """Whether the actor may do everything."""
+    return actor.role == "admin"
+
+
+def acts_for(actor, station_id):
+    """Whether the actor acts for this station: admins for all, coordinators for theirs."""
+    return actor.role == "admin" or (actor.role == "coordinator" and station_id in actor.station_ids)
+
+
+def require_station(actor, station_id):
+    """Coordinators act only for their own stations (403 otherwise); admins for all."""
+    require(actor, *STAFF)
+    if not acts_for(actor, station_id):
+        raise Forbidden(f"not a coordinator of station {station_id}")
+
+
+def station_scope(actor):
+    """The station ids whose rows the actor is limited to, or None for no limit (admins)."""
+    return None if actor.role == "admin" else actor.station_ids
+
+
+def station_row(actor, model, object_id, label, roles=STAFF):
+    """A row with a `station_id`, if the actor may see it: coordinators see their stations' only.
+
+    401/403 by role first; then a 404 that says nothing of rows of other stations.
+    """
+    require(actor, *roles)
+    row = db.session.get(model, object_id)
+    if row is None or (actor.role == "coordinator" and row.station_id not in actor.station_ids):
+        raise NotFound(f"no {label} with id {object_id}")
+    return row
+
+
+def station_or_404(station_id):
+    """The station (stations are public), or a 404 naming it."""
+    station = db.session.get(Station, station_id)
+    if station is None:
+        raise NotFound(f"no station with id {station_id}")
+    return station
+
+
+def may_set_service_area(actor):
+    """Only admins draw a station's service area."""
+    return actor.role == "admin"
+
+
+# -- tasks, plans, records ----------------------------------------------------------------------
+
+def visible_task(actor, task_id):
+    """The task, if the actor may see it: coordinators see their stations' tasks; volunteers and admins all."""
+    return station_row(actor, Task, task_id, "task", roles=EVERYONE)
+
+
+def station_task(actor, task_id):
+    """The task, for admins and its station's coordinators (volunteers 403; other coordinators 404)."""
+    require(actor, *STAFF)
+    return visible_task(actor, task_id)
+
+
+def station_plan(actor, plan_id):
+    """The plan, for admins and its station's coordinators."""
+    return station_row(actor, Plan, plan_id, "plan")
+
+
+def station_record(actor, record_id):
+    """A service record, for admins and its station's coordinators."""
+    return station_row(actor, ServiceRecord, record_id, "service record")
+
+
+def visible_assignment(actor, assignment_id, options=()):
+    """The assignment, if the actor is an admin, its station's coordinator, or the person asked."""
+    require(actor, *EVERYONE)
+    assignment = db.session.get(Assignment, assignment_id, options=options)
+    visible = assignment is not None and (
+        actor.role == "admin"
+        or (actor.role == "coordinator" and assignment.task.station_id in actor.station_ids)
+        or (actor.role == "volunteer" and assignment.volunteer_id == actor.volunteer_id))
+    if not visible:
+        raise NotFound(f"no assignment with id {assignment_id}")
+    return assignment
+
+
+def station_decides(actor):
+    """Whether the actor speaks for the station on an assignment (verified hours, no-shows, ratings)."""
+    return actor.role in STAFF
+
+
+def check_assignment_change(actor, data):
+    """The person asked may answer and report hours; only the station records a no-show or rates."""
+    if not station_decides(actor) and (data.get("status") == "no_show" or "rating" in data or "comment" in data):
+        raise Forbidden("only the station records a no-show or rates a service")
+
+
+# -- people -------------------------------------------------------------------------------------
+
+def _cache():
+    """Per-transaction memo of the people each station has asked (dropped at commit and rollback)."""
+    return db.session.info.setdefault("asked_people", {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_asked(session):
+    session.info.pop("asked_people", None)
 
 
 def asked_by(station_ids, volunteer_id, statuses):
     """Whether these stations have asked this person to serve (in one of `statuses`).
 
-    The people asked are read once per request and kept on `g`, so dumping a page of people costs
-    one query, not one per person.
+    Read once per transaction and remembered, so dumping a page of people costs one query.
     """
     if not station_ids:
         return False
-    asked = g.setdefault("asked_people", {})
-    key = (station_ids, statuses)
+    asked = _cache()
+    key = (frozenset(station_ids), statuses)
     if key not in asked:
         asked[key] = frozenset(db.session.scalars(
             select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
@@ -72,41 +159,152 @@ def asked_by(station_ids, volunteer_id, statuses):
     return volunteer_id in asked[key]
 
 
-def can_see_contact(principal, volunteer):
-    """Whether the caller may see phone and home place: admins, the person themself, and the
-    coordinators of a task the person is invited to or accepted on (they need to reach them)."""
-    if principal.role == "admin" or (principal.role == "volunteer" and principal.volunteer_id == volunteer.id):
+def is_member(actor, volunteer):
+    """Whether staff made this person a member of one of the coordinator's stations."""
+    return actor.role == "coordinator" and volunteer.station_id in actor.station_ids
+
+
+def can_see_person(actor, volunteer):
+    """Whether the actor may know this person exists at all (others get a 404)."""
+    if actor.role == "admin":
         return True
-    return principal.role == "coordinator" and asked_by(principal.station_ids, volunteer.id, LIVE)
+    if actor.role == "volunteer":
+        return actor.volunteer_id == volunteer.id
+    if actor.role == "coordinator":
+        return (is_member(actor, volunteer) or volunteer.requested_station_id in actor.station_ids
+                or asked_by(actor.station_ids, volunteer.id, ASKED))
+    return False
 
 
-def assignment_phone(assignment):
-    """The person's phone as this caller may see it on an assignment (full ones are audited)."""
-    principal = current_principal()
-    phone = assignment.volunteer.phone
-    full = (principal.role == "admin" or principal.volunteer_id == assignment.volunteer_id
-            or (principal.role == "coordinator" and assignment.status in LIVE
-                and assignment.task.station_id in principal.station_ids))
-    if not full:
-        return mask_phone(phone)
-    if phone is not None:
-        audit.record("read", assignment.volunteer_id, ["phone"])
-    return phone
+def can_see_contact(actor, volunteer):
+    """Phone and home place: admins, the person, and the coordinators of the person's station or of a
+    task the person accepted (an invitation alone reveals nothing)."""
+    if actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id):
+        return True
+    return is_member(actor, volunteer) or (actor.role == "coordinator"
+                                          and asked_by(actor.station_ids, volunteer.id, ACCEPTED))
 
 
-PRIVATE_FIELDS = ("phone", "address", "location")
+def visible_person(actor, volunteer_id):
+    """The person, if the actor may know they exist; 404 otherwise, so ids reveal nothing."""
+    require(actor, *EVERYONE)
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or not can_see_person(actor, volunteer):
+        raise NotFound(f"no person with id {volunteer_id}")
+    return volunteer
 
 
-def protect_person(data, volunteer):
-    """Mask a dumped person for the current caller, and audit what personal data they were shown."""
-    principal = current_principal()
+def may_change_person(actor, volunteer):
+    """One rule for the API and imports alike: admins, the person, and the coordinators of the
+    person's station (they correct their station's people) may change a person."""
+    return (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id)
+            or is_member(actor, volunteer))
+
+
+def changeable_person(actor, volunteer_id, data=None):
+    """The person, if the actor may change them (403 when they may only see them).
+
+    A coordinator may also answer a person's request to join one of their stations: set that
+    `station_id` or clear `requested_station_id`, and nothing else.
+    """
+    volunteer = visible_person(actor, volunteer_id)
+    if may_change_person(actor, volunteer):
+        return volunteer
+    if actor.role == "coordinator" and volunteer.requested_station_id in actor.station_ids and data is not None:
+        answer = set(data) <= {"station_id", "requested_station_id"} and (
+            data.get("station_id", volunteer.requested_station_id) == volunteer.requested_station_id
+            and data.get("requested_station_id") is None)
+        if answer:
+            return volunteer
+    raise Forbidden("only the person, an admin, or a coordinator of the person's station may change them")
+
+
+def check_person_fields(actor, data, sent, volunteer=None):
+    """Refuse (403, naming each field) what the actor may not set on a person.
+
+    `sent` names the fields the caller gave (a derived `district` is not theirs). A person may not
+    set staff fields (echoing a stored value back is fine); a coordinator places people only in
+    their own stations.
+    """
+    refused = {}
+    if actor.role not in STAFF:
+        for name in STAFF_FIELDS:
+            if name not in sent or name not in data:
+                continue
+            current = getattr(volunteer, name) if volunteer is not None else _CREATE_DEFAULTS.get(name)
+            if data[name] != current:
+                refused[name] = [_STAFF_ONLY.get(name, "set by staff")]
+    for name in ("station_id", "requested_station_id"):
+        sid = data.get(name)
+        if name == "station_id" and actor.role == "coordinator" and sid is not None and sid not in actor.station_ids:
+            refused[name] = [f"not one of your stations: {sid}"]
+    if refused:
+        raise Forbidden("these fields are set by staff: " + ", ".join(sorted(refused)), refused)
+
+
+_CREATE_DEFAULTS = {"role": "volunteer", "tier": "regular", "external_id": None, "station_id": None,
+                    "identity_verified": False, "district": None}
+_STAFF_ONLY = {
+    "station_id": "membership is set by staff: ask to join with `requested_station_id`",
+    "district": "follows from your location or address",
+    "role": "set by staff (claim a certificate; staff confirm the role)",
+}
+
+
+def person_list_scope(actor):
+    """Which people a list shows: None for everyone (admins); else the coordinator's stations'."""
+    require(actor, *STAFF)
+    return station_scope(actor)
+
+
+def mask_person(actor, data, volunteer):
+    """Mask a dumped person for the actor; return the personal fields shown in full (to audit)."""
     data["id_number"] = mask_id_number(volunteer.id_number)
-    if can_see_contact(principal, volunteer):
-        shown = [f for f in PRIVATE_FIELDS if data.get(f) is not None]
-        if shown:
-            audit.record("read", volunteer.id, shown)
-    else:
-        data["phone"] = mask_phone(volunteer.phone)
-        data["address"] = None
-        data["location"] = None
-    return data
+    if can_see_contact(actor, volunteer):
+        return [f for f in PRIVATE_FIELDS if data.get(f) is not None]
+    data["phone"] = mask_phone(volunteer.phone)
+    data["address"] = None
+    data["location"] = None
+    return []
+
+
+def assignment_phone(actor, assignment):
+    """(phone as the actor may see it on an assignment, whether it is shown in full)."""
+    phone = assignment.volunteer.phone
+    full = (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == assignment.volunteer_id)
+            or (actor.role == "coordinator" and assignment.task.station_id in actor.station_ids
+                and (assignment.status in ACCEPTED or assignment.volunteer.station_id in actor.station_ids)))
+    return (phone, phone is not None) if full else (mask_phone(phone), False)
+
+
+def check_invitee(actor, task, volunteer_id, person, could_serve):
+    """Coordinators invite people they may know of, or who pass the task's hard filters (422 otherwise).
+
+    `could_serve(task, person_id)` asks the matcher; it runs only when needed.
+    """
+    if actor.role != "coordinator":
+        return
+    if person is None or not (can_see_person(actor, person) or could_serve(task, person.id)):
+        raise ValidationError({"volunteer_id": [f"no person with id {volunteer_id} who could serve on this task"]})
+
+
+# -- imports and reports -------------------------------------------------------------------------
+
+def import_scope(actor, station_id):
+    """The stations whose people an import by this actor may create or change (None: any)."""
+    require(actor, *STAFF)
+    if actor.role == "coordinator":
+        if station_id is None:
+            raise ValidationError({"station_id": ["a coordinator imports into one of their stations"]})
+        require_station(actor, station_id)
+    return station_scope(actor)
+
+
+def may_read_reports(actor):
+    """Coverage (counts only): admins and coordinators."""
+    return require(actor, *STAFF)
+
+
+def may_read_audit(actor):
+    """The audit log: admins only."""
+    return require(actor, "admin")

@@ -1,14 +1,12 @@
-"""Who is calling: resolved from the bearer token once per request."""
+"""Who is acting: a role and what it is bound to. Flask-free: services are given a Principal."""
 import dataclasses
 import hashlib
 import secrets
 
-from flask import g, request
-from flask_smorest import abort
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ApiToken
+from ..models import ApiToken, Station
 from ..types import utcnow
 
 ROLES = ("admin", "coordinator", "volunteer")
@@ -16,20 +14,33 @@ ROLES = ("admin", "coordinator", "volunteer")
 
 @dataclasses.dataclass(frozen=True)
 class Principal:
-    """The caller: a role, and what it is bound to (stations for coordinators, a person for volunteers)."""
+    """The actor: a role, and what it is bound to (stations for coordinators, a person for volunteers).
+
+    ``via`` says where the action came from (the request path, or the command and file), for the
+    audit log; ``name`` labels actors that hold no token (a command-line job).
+    """
 
     role: str | None = None
     token_id: int | None = None
     station_ids: frozenset = frozenset()
     volunteer_id: int | None = None
+    via: str = ""
+    name: str | None = None
 
     @property
     def label(self):
-        """Short text naming the caller in the audit log."""
+        """Short text naming the actor in the audit log and on records."""
+        if self.name:
+            return self.name
         return f"{self.role}#{self.token_id}" if self.role else "anonymous"
 
 
 ANONYMOUS = Principal()
+
+
+def command_line(via):
+    """The actor of a command-line job: an operator with full rights, named by the command."""
+    return Principal(role="admin", via=via[:300], name="import" if via.startswith("import") else "cli")
 
 
 def hash_token(token):
@@ -38,12 +49,10 @@ def hash_token(token):
 
 
 def issue_token(role, *, station_ids=(), volunteer_id=None, name=None):
-    """Create a token; return (row, plaintext). The plaintext is never stored."""
+    """Create a token in the current transaction; return (row, plaintext). The plaintext is never stored."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     plaintext = "vm_" + secrets.token_urlsafe(32)
-    from ..models import Station
-
     stations = [db.session.get(Station, sid) for sid in station_ids]
     if any(s is None for s in stations):
         raise ValueError("unknown station id")
@@ -53,24 +62,12 @@ def issue_token(role, *, station_ids=(), volunteer_id=None, name=None):
     return row, plaintext
 
 
-def load_principal():
-    """before_request: read `Authorization: Bearer …`; a token that is given but not valid is a 401."""
-    g.principal = ANONYMOUS
-    header = request.headers.get("Authorization")
-    if header is None:
-        return
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        abort(401, message="use `Authorization: Bearer <token>`")
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+def principal_for_token(token, via=""):
+    """The Principal a bearer token stands for, or None when it is unknown, revoked or orphaned."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None or (row.role == "volunteer" and row.volunteer_id is None):
-        abort(401, message="invalid or revoked token")
-    g.principal = Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id)
-
-
-def current_principal():
-    """The caller of the current request."""
-    return g.get("principal", ANONYMOUS)
+        return None
+    return Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id, via=via)
 
 
 def revoke(token_id):

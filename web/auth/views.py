@@ -7,7 +7,8 @@ from sqlalchemy import select
 from ..common.pagination import SQLPage
 from ..common.schemas import BaseSchema, Id, LocalDateTime
 from ..models import AuditEntry
-from .policy import require
+from . import policy
+from .context import current_principal
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit log of personal data (admins)")
 
@@ -20,9 +21,10 @@ class AuditEntrySchema(BaseSchema):
     token_id = fields.Integer(allow_none=True)
     actor = fields.String()
     action = fields.String()
-    volunteer_id = fields.Integer()
+    volunteer_id = fields.Integer(allow_none=True)
     field_names = fields.List(fields.String(), attribute="fields", data_key="fields")
     path = fields.String()
+    detail = fields.Dict(allow_none=True, metadata={"description": "match and plan calls: the task or body, and how many people were shown"})
 
 
 class AuditQuerySchema(BaseSchema):
@@ -30,7 +32,7 @@ class AuditQuerySchema(BaseSchema):
 
     volunteer_id = Id(strict=False)
     token_id = Id(strict=False)
-    action = fields.String(validate=validate.OneOf(["read", "create", "update", "delete"]))
+    action = fields.String(validate=validate.OneOf(["read", "create", "update", "delete", "match", "plan"]))
 
 
 @blp.route("")
@@ -40,7 +42,7 @@ class Audit(MethodView):
     @blp.paginate(SQLPage)
     def get(self, filters):
         """List audit entries, newest first, by person, token or action."""
-        require("admin")
+        policy.may_read_audit(current_principal())
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
         for name, value in filters.items():
             stmt = stmt.where(getattr(AuditEntry, name) == value)
@@ -73,7 +75,7 @@ class Me(MethodView):
         from ..extensions import db
         from ..models import Station
 
-        principal = require("admin", "coordinator", "volunteer")
+        principal = policy.require(current_principal(), *policy.EVERYONE)
         stations = db.session.scalars(select(Station).where(Station.id.in_(principal.station_ids)).order_by(Station.id)).all()
         return {"role": principal.role, "token_id": principal.token_id, "volunteer_id": principal.volunteer_id,
                 "stations": stations}

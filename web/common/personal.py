@@ -8,6 +8,8 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-().\u00a0]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+# str.isdigit() also accepts other scripts' digits (e.g. Devanagari, Arabic-Indic) that NFKC keeps as they are.
+_ASCII_ONLY = "must be written with the digits 0-9"
 # First two digits of a resident ID: the province-level division of registration.
 _PROVINCE_CODES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
@@ -25,6 +27,8 @@ def normalize_phone(raw):
             break
     if not text.isdigit():
         raise ValueError("must contain only digits, spaces, dashes and an optional +86 prefix")
+    if not text.isascii():
+        raise ValueError(_ASCII_ONLY)
     if len(text) != 11:
         raise ValueError(f"must be an 11-digit mobile number, got {len(text)} digits")
     if not _MOBILE.fullmatch(text):
@@ -51,6 +55,8 @@ def normalize_id_number(raw, today=None):
         raise ValueError(f"must have 18 characters, got {len(text)}")
     if not (text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
         raise ValueError("must be 17 digits followed by a digit or X")
+    if not text.isascii():
+        raise ValueError(_ASCII_ONLY)
     if text[:2] not in _PROVINCE_CODES:
         raise ValueError(f"region code {text[:6]} is not a Chinese administrative division")
     try:

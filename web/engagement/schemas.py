@@ -1,7 +1,8 @@
 """Schemas of assignments and service records."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..auth.policy import assignment_phone
+from ..auth import policy
+from ..auth.context import current_principal, record_read
 from ..common.schemas import BaseSchema, Id, LocalDateTime
 from ..models import ASSIGNMENT_STATUSES
 
@@ -59,11 +60,19 @@ class RecordBriefSchema(BaseSchema):
     note = fields.String(allow_none=True)
 
 
+def assignment_phone(assignment):
+    """The person's phone as the caller may see it on an assignment (a full one is audited)."""
+    phone, full = policy.assignment_phone(current_principal(), assignment)
+    if full:
+        record_read(assignment.volunteer_id, ["phone"])
+    return phone
+
+
 class AssignmentSchema(BaseSchema):
     """A person asked to serve on a task, and how it went.
 
-    `phone` is shown in full to the person, admins, and the task's coordinators while the
-    person is invited or accepted; masked otherwise.
+    `phone` is shown in full to the person, admins, and the task's coordinators once the person
+    has accepted (or is a member of the station); masked otherwise, so an invitation reveals nothing.
     """
 
     id = fields.Integer()

@@ -9,10 +9,11 @@ from flask_smorest.fields import Upload
 from marshmallow import fields
 
 from ..auth import policy
+from ..auth.context import current_principal
 from ..common.schemas import BaseSchema, Id, LocalDateTime
 from ..models import ImportJob
-from ..volunteers.service import check_station
-from . import jobs
+from ..services.people import check_station
+from ..workers import import_jobs as jobs
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports", description="Bulk import of uploaded files")
 
@@ -52,7 +53,7 @@ class ImportJobSchema(BaseSchema):
 
 def job_or_404(job_id):
     """The job, for admins and the coordinators of its station."""
-    return policy.station_object_or_404(ImportJob, job_id, "import")
+    return policy.station_row(current_principal(), ImportJob, job_id, "import")
 
 
 @blp.route("")
@@ -67,20 +68,17 @@ class Imports(MethodView):
 
         Rows are validated exactly as the API validates people; rejected rows go to a report with
         their row numbers. Coordinators import into one of their stations (`station_id`) and may
-        only create or update people of their stations: a row matching anyone else is refused.
+        only create or update people of their stations: a row matching anyone else is refused. No
+        import merges a row into a person who registered themselves until staff vouch for them.
         """
-        principal = policy.require("admin", "coordinator")
+        principal = current_principal()
         station_id = form.get("station_id")
-        if principal.role == "coordinator":
-            if station_id is None:
-                abort(422, errors={"station_id": ["a coordinator imports into one of their stations"]})
-            policy.require_station(principal, station_id)
+        policy.import_scope(principal, station_id)
         check_station(station_id)
         upload = files["file"]
         if os.path.splitext(upload.filename or "")[1].lower() not in jobs.SUFFIXES:
             abort(422, errors={"file": [f"must be one of {', '.join(jobs.SUFFIXES)}"]})
-        scope = principal.station_ids if principal.role == "coordinator" else None
-        return jobs.start(upload, station_id=station_id, dry_run=form["dry_run"], token_id=principal.token_id, scope=scope)
+        return jobs.start(upload, station_id=station_id, dry_run=form["dry_run"], actor=principal)
 
 
 @blp.route("/<int(max=2147483647):job_id>")

@@ -1,5 +1,4 @@
-"""Matching over HTTP: the database-backed candidate index and the match routes."""
-from . import versioning  # noqa: F401  (registers the people change marker)
+"""Matching over HTTP: the match routes."""
 from .views import blp
 
 __all__ = ["blp"]

@@ -4,18 +4,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from ..common.schemas import (
     BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StrictBoolean, StringList, check_window,
 )
+from ..services.matching import weights_of
 from ..tasks.schemas import TASK_ROLES
-
-
-WEIGHTS = ("w_skill", "w_distance", "w_availability", "w_reliability", "w_fairness")
-
-
-def weights_of(data):
-    """The matcher's Weights from the `w_*` options, defaults for those not given."""
-    from matcher.types import Weights
-
-    defaults = dict(zip(WEIGHTS, Weights().as_tuple()))
-    return Weights(*(data.get(name, defaults[name]) for name in WEIGHTS))
 
 
 def check_weights(data):

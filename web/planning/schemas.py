@@ -3,10 +3,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..common.schemas import BaseSchema, Id, LocalDateTime, StrictBoolean, check_window
 from ..matching.schemas import MatchOptionsSchema
-
-MAX_TASKS = 500
-MAX_SEATS = 3000  # open seats in one plan: bounds the solver's memory (seats x candidates)
-
+from ..services.planning import MAX_TASKS
 
 class PlanRequestSchema(MatchOptionsSchema):
     """Which open tasks to plan (`task_ids`, or a `from`/`to` range they overlap) and the match options."""

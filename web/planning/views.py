@@ -3,22 +3,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth import policy
-from ..models import Plan
-from ..stations.views import get_station_or_404
-from . import service
+from ..auth.context import current_principal
+from ..extensions import index_cache
+from ..services import planning
 from .schemas import PlanRequestSchema, PlanSchema
 
 blp = Blueprint("planning", __name__, url_prefix="/api/v1", description="Batch plans over many tasks")
 
 
 def _shown(plan):
-    plan.assignment_ids = service.assignment_ids(plan)
+    plan.assignment_ids = planning.assignment_ids(plan)
     return plan
-
-
-def plan_or_404(plan_id):
-    """The plan, for admins and its station's coordinators; 404 for others."""
-    return policy.station_object_or_404(Plan, plan_id, "plan")
 
 
 @blp.route("/stations/<int(max=2147483647):station_id>/plans")
@@ -33,8 +28,7 @@ class StationPlans(MethodView):
         gives the unfilled seats with the reason, and the total a greedy one-task-at-a-time pass
         would have reached.
         """
-        policy.require_station(policy.require("admin", "coordinator"), station_id)
-        return _shown(service.propose(get_station_or_404(station_id), data))
+        return _shown(planning.propose(current_principal(), index_cache(), station_id, data))
 
 
 @blp.route("/plans/<int(max=2147483647):plan_id>")
@@ -42,7 +36,7 @@ class PlansById(MethodView):
     @blp.response(200, PlanSchema)
     def get(self, plan_id):
         """Read a plan."""
-        return _shown(plan_or_404(plan_id))
+        return _shown(policy.station_plan(current_principal(), plan_id))
 
 
 @blp.route("/plans/<int(max=2147483647):plan_id>/commit")
@@ -53,4 +47,4 @@ class PlanCommit(MethodView):
     def post(self, plan_id):
         """Turn a proposed plan into invitations, all or none: 409 naming every seat whose person
         became unavailable meanwhile (booked, inactive, already asked) or whose task filled up."""
-        return _shown(service.commit(plan_or_404(plan_id)))
+        return _shown(planning.commit(current_principal(), plan_id))

@@ -5,9 +5,10 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema
 
 from ..auth import policy
+from ..auth.context import current_principal
 from ..common.schemas import BaseSchema, LocalDateTime, check_window
-from .chart import coverage_png
-from .coverage import OTHER, coverage
+from ..services.coverage import OTHER, coverage
+from ..services.coverage_chart import coverage_png
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Coverage analytics")
 
@@ -70,7 +71,7 @@ class CoverageSchema(BaseSchema):
 
 
 def _report(filters):
-    policy.require("admin", "coordinator")
+    policy.may_read_reports(current_principal())
     return coverage(district=filters.get("district"), category=filters.get("category"),
                     starts=filters.get("from_"), ends=filters.get("to"))
 

@@ -13,12 +13,17 @@ class StationSchema(PlacedSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(load_default="community", validate=validate.OneOf(KINDS))
     location = fields.Nested(LocationSchema)
+    service_area_km = fields.Float(load_default=30.0, validate=validate.Range(0, 500, min_inclusive=False), metadata={
+        "description": "radius (km) its tasks and match requests must lie in; set by admins"})
     created_at = LocalDateTime(dump_only=True)
     updated_at = LocalDateTime(dump_only=True)
 
 
 class StationPatchSchema(StationSchema):
-    """Partial update of a station (used with partial=True)."""
+    """Partial update of a station (used with partial=True): only the fields sent change."""
+
+    service_area_km = fields.Float(validate=validate.Range(0, 500, min_inclusive=False),
+                                   metadata={"description": "set by admins"})
 
 
 class StationQuerySchema(BaseSchema):

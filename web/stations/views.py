@@ -4,17 +4,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..auth import policy
+from ..auth.context import current_principal
 from ..common.pagination import SQLPage
-from ..extensions import db
 from ..models import Station
+from ..services import stations
 from .schemas import StationPatchSchema, StationQuerySchema, StationSchema
 
 blp = Blueprint("stations", __name__, url_prefix="/api/v1/stations", description="Service stations")
-
-
-def get_station_or_404(station_id):
-    """The station with this id, or a 404 naming it."""
-    return db.get_or_404(Station, station_id, description=f"no station with id {station_id}")
 
 
 @blp.route("")
@@ -33,11 +29,7 @@ class Stations(MethodView):
     @blp.response(201, StationSchema)
     def post(self, data):
         """Create a station (admins)."""
-        policy.require("admin")
-        station = Station(**data)
-        db.session.add(station)
-        db.session.commit()
-        return station
+        return stations.create(current_principal(), data)
 
 
 @blp.route("/<int(max=2147483647):station_id>")
@@ -45,16 +37,10 @@ class StationsById(MethodView):
     @blp.response(200, StationSchema)
     def get(self, station_id):
         """Read one station (public)."""
-        return get_station_or_404(station_id)
+        return policy.station_or_404(station_id)
 
     @blp.arguments(StationPatchSchema(partial=True))
     @blp.response(200, StationSchema)
     def patch(self, data, station_id):
-        """Change some fields of a station (admins, or its coordinators)."""
-        principal = policy.require("admin", "coordinator")
-        station = get_station_or_404(station_id)
-        policy.require_station(principal, station.id)
-        for key, value in data.items():
-            setattr(station, key, value)
-        db.session.commit()
-        return station
+        """Change some fields of a station (admins, or its coordinators; only admins set `service_area_km`)."""
+        return stations.update(current_principal(), station_id, data)

@@ -1,8 +1,8 @@
 """Marshmallow schemas for people."""
 from marshmallow import ValidationError, fields, post_dump, validate
 
-from ..auth.policy import protect_person
-
+from ..auth import policy
+from ..auth.context import current_principal, record_read
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..common.schemas import (
     BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, SlotList, StrictBoolean, StringList,
@@ -60,16 +60,23 @@ class VolunteerSchema(PlacedSchema):
     )
     availability = SlotList(load_default=list)
     max_hours_per_week = fields.Float(allow_none=True, validate=validate.Range(min=0, max=168))
-    station_id = Id(allow_none=True)
+    station_id = Id(allow_none=True, metadata={"description": "home station; membership is set by staff"})
+    requested_station_id = Id(allow_none=True, metadata={"description": "a station the person asks to join"})
     tier = fields.String(load_default="regular", validate=validate.OneOf(TIERS))
     active = StrictBoolean(load_default=True)
+    identity_verified = StrictBoolean(metadata={
+        "description": "staff vouch for the phone and ID number (false after self sign-up or a change by the person)"})
     created_at = LocalDateTime(dump_only=True)
     updated_at = LocalDateTime(dump_only=True)
     token = fields.String(dump_only=True, metadata={"description": "public sign-up only: the new person's token, shown once"})
 
     @post_dump(pass_original=True)
     def _protect(self, data, volunteer, **kwargs):
-        return protect_person(data, volunteer)
+        """Mask what the caller may not see; what they see in full goes to the audit log."""
+        shown = policy.mask_person(current_principal(), data, volunteer)
+        if shown:
+            record_read(volunteer.id, shown)
+        return data
 
 
 class VolunteerPatchSchema(VolunteerSchema):
@@ -83,4 +90,5 @@ class VolunteerQuerySchema(BaseSchema):
     skill = fields.String()
     role = fields.String(validate=validate.OneOf(ROLES))
     station_id = Id(strict=False)
+    requested_station_id = Id(strict=False)
     active = fields.Boolean()

@@ -1,18 +1,22 @@
 """HTTP routes for people."""
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
-from sqlalchemy import select
+from flask_smorest import Blueprint
 
 from ..auth import policy
-from ..auth.principal import current_principal
+from ..auth.context import answer_as, current_principal
+from ..auth.principal import Principal
 from ..common.pagination import SQLPage
-from ..common.queries import json_array_contains
-from ..extensions import db
-from ..models import Volunteer
-from . import service
+from ..services import people
 from .schemas import VolunteerPatchSchema, VolunteerQuerySchema, VolunteerSchema
 
 blp = Blueprint("volunteers", __name__, url_prefix="/api/v1/volunteers", description="Volunteers and social workers")
+
+
+def _sent():
+    """The fields the caller wrote in the body (a `district` the schema derived is not one of them)."""
+    body = request.get_json(silent=True)
+    return frozenset(body) if isinstance(body, dict) else frozenset()
 
 
 @blp.route("")
@@ -21,20 +25,11 @@ class Volunteers(MethodView):
     @blp.response(200, VolunteerSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
-        """List people, filtered by district, skill, role, station or active flag.
+        """List people, filtered by district, skill, role, station, request to join, or active flag.
 
-        Admins list everyone; coordinators the people of their stations.
+        Admins list everyone; coordinators the members of their stations and the people asking to join them.
         """
-        principal = policy.require("admin", "coordinator")
-        stmt = select(Volunteer).order_by(Volunteer.id)
-        if principal.role == "coordinator":
-            stmt = stmt.where(Volunteer.station_id.in_(principal.station_ids))
-        for name in ("district", "role", "station_id", "active"):
-            if name in filters:
-                stmt = stmt.where(getattr(Volunteer, name) == filters[name])
-        if "skill" in filters:
-            stmt = stmt.where(json_array_contains(Volunteer.skills, filters["skill"]))
-        return stmt
+        return people.listing(current_principal(), filters)
 
     @blp.arguments(VolunteerSchema)
     @blp.response(201, VolunteerSchema)
@@ -42,15 +37,14 @@ class Volunteers(MethodView):
         """Register a volunteer or social worker.
 
         Without a token this is public sign-up: the answer carries, once, the new person's own token.
+        Staff set `role`, `tier`, `external_id`, `district` and membership (`station_id`); a person
+        may ask to join a station with `requested_station_id`.
         """
-        principal = current_principal()
-        if principal.role == "volunteer":
-            abort(403, message="you are already registered")
-        if principal.role is None and "tier" in data and data["tier"] != "regular":
-            abort(403, message="only a station may set `tier`")
-        if principal.role == "coordinator" and data.get("station_id") is not None:
-            policy.require_station(principal, data["station_id"])
-        return service.create_volunteer(data, issue_token=principal.role is None)
+        actor = current_principal()
+        person = people.create(actor, data, _sent())
+        if actor.role is None:  # public sign-up: the new person reads their own answer, unmasked
+            answer_as(Principal("volunteer", volunteer_id=person.id, via=actor.via, name="sign-up"))
+        return person
 
 
 @blp.route("/<int(max=2147483647):volunteer_id>")
@@ -58,35 +52,19 @@ class VolunteersById(MethodView):
     @blp.response(200, VolunteerSchema)
     def get(self, volunteer_id):
         """Read one person."""
-        return visible_person_or_404(volunteer_id)
+        return policy.visible_person(current_principal(), volunteer_id)
 
     @blp.arguments(VolunteerPatchSchema(partial=True))
     @blp.response(200, VolunteerSchema)
     def patch(self, data, volunteer_id):
-        """Change some fields of a person (admins, or the person themself)."""
-        volunteer = editable_person_or_404(volunteer_id)
-        if current_principal().role == "volunteer" and "tier" in data:
-            abort(403, message="only a station may set `tier`")
-        return service.update_volunteer(volunteer, data)
+        """Change some fields of a person (admins, the person, or a coordinator of the person's station).
+
+        A coordinator answers a request to join one of their stations by setting that `station_id`
+        (or declines it by clearing `requested_station_id`).
+        """
+        return people.update(current_principal(), volunteer_id, data, _sent())
 
     @blp.response(204)
     def delete(self, volunteer_id):
         """Delete a person and their personal data (admins, or the person themself)."""
-        service.delete_volunteer(editable_person_or_404(volunteer_id))
-
-
-def visible_person_or_404(volunteer_id):
-    """The person, if the caller may know they exist; 404 otherwise, so ids reveal nothing."""
-    principal = policy.require("admin", "coordinator", "volunteer")
-    volunteer = db.session.get(Volunteer, volunteer_id)
-    if volunteer is None or not policy.can_see_person(principal, volunteer):
-        abort(404, message=f"no person with id {volunteer_id}")
-    return volunteer
-
-
-def editable_person_or_404(volunteer_id):
-    """The person, if the caller may change them: admins and the person; 403 for coordinators."""
-    volunteer = visible_person_or_404(volunteer_id)
-    if current_principal().role == "coordinator":
-        abort(403, message="coordinators may not change a person's profile")
-    return volunteer
+        people.delete_person(current_principal(), volunteer_id)

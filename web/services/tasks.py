@@ -1,10 +1,15 @@
-"""Writes of tasks."""
+"""Writes of tasks: posted inside the station's service area, changed under the booking lock."""
 from marshmallow import ValidationError
+from sqlalchemy import select
 
+from ..auth import policy
 from ..common.schemas import check_window
 from ..errors import Conflict
 from ..extensions import db
 from ..models import Station, Task
+from . import engagement
+from .locking import lock_booking
+from .stations import check_in_area
 
 
 def _station(station_id):
@@ -15,32 +20,60 @@ def _station(station_id):
     return station
 
 
-def create_task(data):
-    """Store a new open task; without a place it happens at its station."""
+def _place_field(data):
+    return "address" if "address" in data and "location" not in data else "location"
+
+
+def listing(actor, filters):
+    """The tasks the actor may list, by station, status, and a time range they overlap (a query)."""
+    policy.require(actor, *policy.EVERYONE)
+    stmt = select(Task).order_by(Task.starts_at, Task.id)
+    scope = policy.station_scope(actor) if actor.role == "coordinator" else None
+    if scope is not None:
+        stmt = stmt.where(Task.station_id.in_(scope))
+    if "station_id" in filters:
+        stmt = stmt.where(Task.station_id == filters["station_id"])
+    if "status" in filters:
+        stmt = stmt.where(Task.status == filters["status"])
+    if "from_" in filters:
+        stmt = stmt.where(Task.ends_at > filters["from_"])
+    if "to" in filters:
+        stmt = stmt.where(Task.starts_at < filters["to"])
+    return stmt
+
+
+def create(actor, data):
+    """Store a new open task of a station the actor acts for; without a place it happens at its station."""
+    policy.require_station(actor, data["station_id"])
     station = _station(data["station_id"])
     if "lat" not in data:
         data.update(lat=station.lat, lon=station.lon, district=data.get("district") or station.district)
+    else:
+        check_in_area([station], data["lat"], data["lon"], _place_field(data))
     task = Task(status="open", **data)
     db.session.add(task)
     db.session.commit()
     return task
 
 
-def update_task(task, data):
+def update(actor, task_id, data):
     """Apply a partial update; the window must stay ordered and only cancelling changes status.
 
     Under the booking lock: the headcount cannot drop below the people already accepted, the
-    window cannot move under them, and cancelling releases everyone asked.
+    window cannot move under them, and cancelling releases everyone asked. The place stays inside
+    the (new) station's service area.
     """
-    from ..engagement import service as engagement
-    from ..engagement.locking import lock_booking
-
+    task = policy.station_task(actor, task_id)
     if "station_id" in data:
+        policy.require_station(actor, data["station_id"])
         _station(data["station_id"])
     tasks, _ = lock_booking([task.id], [])
     task = tasks[task.id]
     starts, ends = data.get("starts_at", task.starts_at), data.get("ends_at", task.ends_at)
     check_window(starts, ends)
+    if "lat" in data or "station_id" in data:
+        station = db.session.get(Station, data.get("station_id", task.station_id))
+        check_in_area([station], data.get("lat", task.lat), data.get("lon", task.lon), _place_field(data))
     if data.get("status") == "cancelled" and task.status == "done":
         raise Conflict("status", "task is done and cannot be cancelled")
     accepted = engagement.seats_taken(task.id)

@@ -4,19 +4,19 @@ A person is never `accepted` on two tasks whose windows overlap (back-to-back is
 task never has more accepted people than its headcount. Both are checked under the booking
 locks (see locking.py), so concurrent requests cannot both pass a check and then both write.
 """
-import datetime as dt
-
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
-from matcher.engagement import add_hours
-
-from ..auth.principal import current_principal
+from ..auth import policy
 from ..errors import Conflict
 from ..extensions import db
-from ..models import LIVE, SEATED, Assignment, ServiceRecord, Task
+from ..models import LIVE, SEATED, Assignment, ServiceRecord, Task, Volunteer
 from ..types import utcnow
+from . import people
 from .locking import lock_booking
+
+LOADED = (joinedload(Assignment.volunteer), joinedload(Assignment.task), joinedload(Assignment.record))
 
 # From each state, the states it may move to.
 TRANSITIONS = {
@@ -68,10 +68,23 @@ def check_invitable(task, person):
         raise Conflict("volunteer_id", f"person {person.id} is already booked at that time (task {clash.id}, {clash.title})")
 
 
-def invite(task, volunteer_id, plan_id=None):
-    """Invite a person to a task; an earlier declined or cancelled invitation is renewed."""
-    tasks, people = lock_booking([task.id], [volunteer_id])  # a cancel or a booking may be racing this
-    task, person = tasks[task.id], people.get(volunteer_id)
+def invite(actor, task_id, volunteer_id, could_serve):
+    """The station invites a person to a task; return the assignment.
+
+    Coordinators may invite people they may know of, or anyone who passes the task's hard
+    filters (`could_serve(task, person_id)`), so an invitation is no way to reach a stranger.
+    """
+    task = policy.station_task(actor, task_id)
+    policy.check_invitee(actor, task, volunteer_id, db.session.get(Volunteer, volunteer_id), could_serve)
+    assignment = invite_person(task, volunteer_id)
+    db.session.commit()
+    return assignment
+
+
+def invite_person(task, volunteer_id, plan_id=None):
+    """Invite a person to a task in the current transaction; an earlier declined or cancelled invitation is renewed."""
+    tasks, persons = lock_booking([task.id], [volunteer_id])  # a cancel or a booking may be racing this
+    task, person = tasks[task.id], persons.get(volunteer_id)
     if person is None:
         raise ValidationError({"volunteer_id": [f"no person with id {volunteer_id}"]})
     check_invitable(task, person)
@@ -103,16 +116,18 @@ def refresh_task_status(task):
         task.status = "filled" if taken >= task.headcount else "open"
 
 
-def change(assignment, data):
+def change(actor, assignment_id, data):
     """Apply a PATCH: a status change (with hours when completing), and/or feedback.
 
-    The caller has been authorised already; a volunteer changing their own assignment reports
-    hours as self-reported, a coordinator or admin as verified.
+    The person asked reports hours as self-reported (they count once the station confirms them);
+    the station's (a coordinator's or an admin's) are verified.
     """
-    by_station = current_principal().role in ("admin", "coordinator")
+    assignment = policy.visible_assignment(actor, assignment_id, LOADED)
+    policy.check_assignment_change(actor, data)
+    by_station = policy.station_decides(actor)
     target = data.get("status")
     if target is not None:
-        _transition(assignment, target, data, by_station)
+        _transition(actor, assignment, target, data, by_station)
     if "rating" in data or "comment" in data:
         if assignment.status != "completed":
             raise Conflict("status", f"assignment {assignment.id} is {assignment.status}: only a completed one is rated")
@@ -122,11 +137,11 @@ def change(assignment, data):
     return assignment
 
 
-def _transition(assignment, target, data, by_station):
+def _transition(actor, assignment, target, data, by_station):
     """Move an assignment to `target` under the booking locks, or raise Conflict with its state."""
-    tasks, people = lock_booking([assignment.task_id], [assignment.volunteer_id],
+    tasks, persons = lock_booking([assignment.task_id], [assignment.volunteer_id],
                                  changes_people=target in ("cancelled", "completed", "no_show"))
-    task, person = tasks[assignment.task_id], people[assignment.volunteer_id]
+    task, person = tasks[assignment.task_id], persons[assignment.volunteer_id]
     db.session.refresh(assignment)  # the state as of now, under the lock
     if target not in TRANSITIONS.get(assignment.status, ()):
         raise Conflict("status", f"assignment {assignment.id} is {assignment.status}; it cannot become {target}")
@@ -151,18 +166,19 @@ def _transition(assignment, target, data, by_station):
     elif target == "no_show":
         assignment.dropped = True
     elif target == "completed":
-        _record_hours(assignment, task, person, data, by_station, now)
+        _record_hours(actor, assignment, task, person, data, by_station, now)
     if target in ("cancelled", "completed", "no_show"):
         assignment.finished_at = now
     if assignment.dropped:
-        person.services_dropped += 1
+        people.count_drop(person)
     assignment.status = target
     db.session.flush()
     refresh_task_status(task)
 
 
-def _record_hours(assignment, task, person, data, by_station, now):
-    """Store the service record of a completion and fold its hours into the person's engagement."""
+def _record_hours(actor, assignment, task, person, data, by_station, now):
+    """Store the service record of a completion; verified hours count for the person's engagement at
+    once, self-reported ones when the station confirms them."""
     hours = data.get("hours")
     if hours is None:
         raise ValidationError({"hours": ["give the hours served when completing"]})
@@ -175,37 +191,31 @@ def _record_hours(assignment, task, person, data, by_station, now):
             raise ValidationError({"hours": [f"more than the task's {window:g} h window; ask the station to record it"]})
         if not reason:
             raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
-    principal = current_principal()
     db.session.add(ServiceRecord(
         assignment=assignment, volunteer_id=person.id, task_id=task.id, station_id=task.station_id,
         served_at=task.starts_at, hours=hours, note=reason if hours > window + 1e-9 else None,
         source="verified" if by_station else "self_reported", status="confirmed" if by_station else "pending",
-        recorded_by=principal.label, confirmed_by=principal.label if by_station else None,
+        recorded_by=actor.label, confirmed_by=actor.label if by_station else None,
     ))
-    person.services_completed += 1
-    _add_recent_hours(person, hours, task)
+    if by_station:
+        people.count_service(person, hours, task.starts_at)
 
 
-def _from_timestamp(seconds):
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
-
-
-def review_record(record, data):
+def review_record(actor, record_id, data):
     """The station confirms a self-reported record (correcting the hours if need be), or rejects it.
 
-    A rejected record means the person did not serve: the assignment becomes a no-show (dropped)
-    and the hours and the completion are taken back from the person's engagement.
+    Confirmed, the completion and its hours count for the person's engagement. A rejected record
+    means the person did not serve: the assignment becomes a no-show (dropped).
     """
-    tasks, people = lock_booking([record.task_id], [record.volunteer_id], changes_people=True)
+    record = policy.station_record(actor, record_id)
+    tasks, persons = lock_booking([record.task_id], [record.volunteer_id], changes_people=True)
     db.session.refresh(record)
     if record.status != "pending":
         raise Conflict("status", f"service record {record.id} is already {record.status}")
-    task, person = tasks[record.task_id], people[record.volunteer_id]
-    reviewer = current_principal().label
+    task, person = tasks[record.task_id], persons[record.volunteer_id]
+    reviewer = actor.label
     if data["status"] == "rejected":
-        _add_recent_hours(person, -record.hours, task)
-        person.services_completed -= 1
-        person.services_dropped += 1
+        people.count_drop(person)
         assignment = db.session.get(Assignment, record.assignment_id)
         assignment.status, assignment.dropped = "no_show", True
         record.status, record.confirmed_by = "rejected", reviewer
@@ -219,21 +229,13 @@ def review_record(record, data):
     window = _window_hours(task)
     if hours > window + 1e-9 and not (data.get("reason") or record.note):
         raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
-    if hours != record.hours:
-        _add_recent_hours(person, hours - record.hours, task)
-        record.hours = hours
+    record.hours = hours
+    people.count_service(person, hours, task.starts_at)
     if data.get("reason"):
         record.note = data["reason"]
     record.status, record.confirmed_by = "confirmed", reviewer
     db.session.commit()
     return record
-
-
-def _add_recent_hours(person, hours, task):
-    """Fold hours (negative to take them back) served at the task's start into the person's recent hours."""
-    at = person.recent_hours_at.timestamp() if person.recent_hours_at else None
-    total, at = add_hours(person.recent_hours, at, hours, task.starts_at.timestamp())
-    person.recent_hours, person.recent_hours_at = max(total, 0.0), _from_timestamp(at)
 
 
 def cancel_task_assignments(task):
@@ -242,3 +244,46 @@ def cancel_task_assignments(task):
     for assignment in db.session.scalars(select(Assignment).where(Assignment.task_id == task.id,
                                                                   Assignment.status.in_(LIVE))):
         assignment.status, assignment.finished_at = "cancelled", now
+
+
+def task_assignments(actor, task_id, filters):
+    """The people asked to serve on a task (admins, or the station's coordinators): a query."""
+    task = policy.station_task(actor, task_id)
+    stmt = select(Assignment).options(*LOADED).where(Assignment.task_id == task.id).order_by(Assignment.id)
+    if "status" in filters:
+        stmt = stmt.where(Assignment.status == filters["status"])
+    return stmt
+
+
+def person_assignments(actor, volunteer_id, filters):
+    """A person's assignments, newest task first (coordinators see their stations' only): a query."""
+    person = policy.visible_person(actor, volunteer_id)
+    stmt = (select(Assignment).options(*LOADED).join(Task, Assignment.task_id == Task.id)
+            .where(Assignment.volunteer_id == person.id).order_by(Task.starts_at.desc(), Assignment.id))
+    if actor.role == "coordinator":
+        stmt = stmt.where(Task.station_id.in_(actor.station_ids))
+    if "status" in filters:
+        stmt = stmt.where(Assignment.status == filters["status"])
+    return stmt
+
+
+def history(actor, volunteer_id, filters):
+    """The person's service records (oldest first) and totals: confirmed hours count, pending ones wait."""
+    person = policy.visible_person(actor, volunteer_id)
+    stmt = (select(ServiceRecord).options(joinedload(ServiceRecord.task), joinedload(ServiceRecord.station))
+            .where(ServiceRecord.volunteer_id == person.id).order_by(ServiceRecord.served_at, ServiceRecord.id))
+    if "from_" in filters:
+        stmt = stmt.where(ServiceRecord.served_at >= filters["from_"])
+    if "to" in filters:
+        stmt = stmt.where(ServiceRecord.served_at < filters["to"])
+    if actor.role == "coordinator" and not policy.is_member(actor, person):
+        # Another station's volunteer: only what they did for this coordinator's stations.
+        stmt = stmt.where(ServiceRecord.station_id.in_(actor.station_ids))
+    records = db.session.scalars(stmt).all()
+    totals = {"verified": 0.0, "self_reported": 0.0, "pending": 0.0}
+    for record in records:
+        if record.status != "rejected":
+            totals["pending" if record.status == "pending" else record.source] += record.hours
+    totals = {k: round(v, 2) for k, v in totals.items()}
+    return {"volunteer_id": person.id, "name": person.name, "volunteer_number": person.volunteer_number,
+            "records": records, "totals": totals, "total_hours": round(totals["verified"] + totals["self_reported"], 2)}

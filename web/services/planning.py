@@ -11,15 +11,16 @@ import numpy as np
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from ..auth.principal import current_principal
-from ..engagement import service as engagement
-from ..engagement.locking import lock_booking
+from ..auth import audit, policy
 from ..errors import Conflict
 from ..extensions import db
-from ..matching.index_cache import index_cache
-from ..matching.requests import match_request, task_fields
 from ..models import SEATED, Assignment, Plan, Task
-from .schemas import MAX_SEATS, MAX_TASKS
+from . import engagement
+from .locking import lock_booking
+from .matching import match_request, task_fields
+
+MAX_TASKS = 500  # tasks in one plan
+MAX_SEATS = 3000  # open seats in one plan: the exact solver's memory grows with seats x candidates
 
 
 def _tasks(station, data):
@@ -69,10 +70,13 @@ def _unavailable(tasks):
     return out
 
 
-def propose(station, data):
-    """Rank candidates for every task, solve the plan exactly, store and return it."""
+def propose(actor, index_cache, station_id, data):
+    """Rank candidates for every task, solve the plan exactly, store and return it (audited)."""
     from matcher.planning import plan_assignments
     from matcher.scoring import rank_candidates
+
+    policy.require_station(actor, station_id)
+    station = policy.station_or_404(station_id)
 
     tasks = _tasks(station, data)
     if not tasks:
@@ -85,7 +89,7 @@ def propose(station, data):
     # A task's candidates beyond the plan's total seats can never be needed (matcher.planning).
     depth = max(sum(seats), 1)
     unavailable = _unavailable(tasks)
-    index = index_cache().fresh_index()
+    index = index_cache.fresh_index()
     candidates, eligible, places = [], [], {}
     for task, open_seats in zip(tasks, seats):
         if open_seats == 0:
@@ -105,10 +109,13 @@ def propose(station, data):
                         "district": person.district, "score": round(seat.score, 4)})
     unfilled = [{"task_id": task.id, "seats": int(empty), "reason": _why_unfilled(eligible[i], seats[i])}
                 for i, (task, empty) in enumerate(zip(tasks, solved.unfilled)) if empty]
-    plan = Plan(station_id=station.id, status="proposed", token_id=current_principal().token_id,
+    plan = Plan(station_id=station.id, status="proposed", token_id=actor.token_id,
                 total=round(solved.total, 4), greedy_total=round(solved.greedy_total, 4), seats=planned,
                 unfilled=unfilled, task_ids=[t.id for t in tasks])
     db.session.add(plan)
+    db.session.flush()
+    audit.log(actor, "plan", detail={"plan_id": plan.id, "station_id": station.id, "task_ids": plan.task_ids,
+                                     "results": len(planned)})
     db.session.commit()
     return plan
 
@@ -121,8 +128,9 @@ def _why_unfilled(eligible, seats):
     return "the eligible people serve other tasks of this plan better"
 
 
-def commit(plan):
+def commit(actor, plan_id):
     """Invite everyone the plan proposes, or nobody: 409 naming each seat whose person is no longer available."""
+    plan = policy.station_plan(actor, plan_id)
     if plan.status != "proposed":
         raise Conflict("status", f"plan {plan.id} is {plan.status} already")
     task_ids = [s["task_id"] for s in plan.seats]
@@ -152,7 +160,7 @@ def commit(plan):
         db.session.rollback()
         raise Conflict("seats", "not committed, re-plan: " + "; ".join(problems))
     for seat in plan.seats:
-        engagement.invite(tasks[seat["task_id"]], seat["volunteer_id"], plan_id=plan.id)
+        engagement.invite_person(tasks[seat["task_id"]], seat["volunteer_id"], plan_id=plan.id)
     plan.status = "committed"
     db.session.commit()
     return plan

@@ -1,5 +1,9 @@
 """One in-memory candidate index per app process, kept in step with the database.
 
+The index holds each person's coarse point (the centre of their 500 m grid cell), never their
+home: every distance, direction and plan a coordinator can see or probe is computed from it, so
+no number of calls locates a person more precisely than the cell.
+
 Before each match the process reads the people version (one indexed row). If it moved, only
 the people changed since are re-read and upserted, and tombstoned ones removed; a process
 that has never built its index reads everyone once. So nobody changed a moment ago, in any
@@ -7,7 +11,6 @@ worker, is missed, and 100,000 rows are not re-read per request.
 """
 import threading
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -19,10 +22,12 @@ _COLUMNS = (Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Voluntee
             Volunteer.services_completed, Volunteer.services_dropped, Volunteer.recent_hours, Volunteer.recent_hours_at)
 
 
-def _person(row, Person):
-    """A database row -> the matcher's plain Person (the class is passed in: matcher loads lazily)."""
+def _person(row, Person, coarse_point):
+    """A database row -> the matcher's plain Person at their coarse point (matcher loads lazily,
+    so its class and function are passed in)."""
+    lat, lon = coarse_point(row.lat, row.lon)
     return Person(
-        id=row.id, name=row.name, lat=row.lat, lon=row.lon, role=row.role, max_distance_km=row.max_distance_km,
+        id=row.id, name=row.name, lat=lat, lon=lon, role=row.role, max_distance_km=row.max_distance_km,
         skills=tuple(row.skills or ()), availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability or ()),
         active=row.active, tier=row.tier, district=row.district,
         services_completed=row.services_completed, services_dropped=row.services_dropped,
@@ -43,22 +48,18 @@ class IndexCache:
         version = current_version(db.session)
         if version == self.version and self.index is not None:
             return self.index
+        from matcher.geo import coarse_point
         from matcher.index import CandidateIndex  # heavy (scikit-learn): loaded on first match
         from matcher.types import Person
 
         with self.lock:
             if self.index is None:
                 rows = db.session.execute(select(*_COLUMNS)).all()
-                self.index = CandidateIndex().fit(_person(r, Person) for r in rows)
+                self.index = CandidateIndex().fit(_person(r, Person, coarse_point) for r in rows)
             elif version != self.version:
                 gone = db.session.scalars(select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
                 self.index.remove(gone)
                 rows = db.session.execute(select(*_COLUMNS).where(Volunteer.change_version > self.version)).all()
-                self.index.upsert(_person(r, Person) for r in rows)
+                self.index.upsert(_person(r, Person, coarse_point) for r in rows)
             self.version = max(self.version, version)
         return self.index
-
-
-def index_cache():
-    """This app's cache (one per app object, shared by its threads)."""
-    return current_app.extensions.setdefault("volmatch_index", IndexCache())

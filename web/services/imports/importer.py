@@ -10,6 +10,7 @@ does the rest in file order.
 """
 import contextlib
 import csv
+import dataclasses
 import gc
 import hashlib
 import os
@@ -19,25 +20,26 @@ import time
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, literal, select
+from sqlalchemy import select
 from tqdm import tqdm
 
-from ..common.bulk_load import MAX_REMEMBERED, BulkLoader
-from ..common.bulk_write import BulkWriter
-from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
-from ..extensions import db
-from ..matching.versioning import next_version
-from ..models import AuditEntry, Station, Volunteer
-from ..types import JSONList, UTCDateTime, utcnow
-from ..volunteers.schemas import VolunteerSchema
-from ..volunteers.service import personal_fields, volunteer_number
+from ...auth import policy
+from ...auth.principal import command_line
+from ...common.bulk_load import MAX_REMEMBERED, BulkLoader
+from ...common.bulk_write import BulkWriter
+from ...common.personal import mask_id_number, normalize_id_number, normalize_phone
+from ...common.spreadsheet import safe_row
+from ...extensions import db
+from ...models import Station, Volunteer
+from ...volunteers.schemas import VolunteerSchema
+from .. import people
 from .cells import clean, parse_availability, phone_text, split_list
 from .headers import map_headers
 from .parallel import auto_jobs, prepared_rows
 from .reader import TableError, open_table
 
 BATCH_ROWS = 5000
-PEOPLE = Volunteer.__table__  # Core statements: batches bypass the ORM's per-object work
+
 KEY_FIELDS = ("external_id", "id_number", "phone")
 ROLE_WORDS = {"志愿者": "volunteer", "volunteer": "volunteer", "社工": "social_worker", "社会工作者": "social_worker",
               "社工师": "social_worker", "social worker": "social_worker", "social_worker": "social_worker"}
@@ -97,7 +99,7 @@ class Report:
         if self.writer:
             if column in self.masked_columns and value and len(value) > 8:
                 value = mask_id_number(value)
-            self.writer.writerow([row, column, "" if value is None else value, reason])
+            self.writer.writerow(safe_row([row, column, "" if value is None else value, reason]))
 
     def close(self):
         if self.handle:
@@ -153,17 +155,21 @@ def _merge(stored, incoming):
 
 
 OUTSIDE = "registered with a station this import may not change"
+UNVERIFIED = ("possible duplicate of a person who registered themselves; staff confirm their identity "
+              "(PATCH identity_verified) before an import may update them")
 
 
 class _Importer:
     """The state of one import run."""
 
-    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id, scope=None):
-        self.path, self.columns, self.headers = path, columns, headers
+    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id, actor):
+        self.path, self.columns, self.headers, self.actor = path, columns, headers, actor
+        scope = policy.station_scope(actor)
         # A coordinator's import (`scope`: their station ids) touches only the people of those
-        # stations; a row whose key belongs to anyone else is refused, not merged.
+        # stations (policy.may_change_person); a row whose key belongs to anyone else is refused,
+        # not merged. Nor is a row merged into a person whose identity keys nobody has vouched for.
         self.scope = frozenset(scope) if scope is not None else None
-        self.outside = set()  # ids of stored people out of scope
+        self.refused = {}  # stored person id -> why this import may not write them
         self.dry_run, self.report, self.default_station = dry_run, report, station_id
         # Loaded data is only read (stored, hashed), so the loaders may hand out shared lists.
         self.schema = BulkLoader(VolunteerSchema(), copy=False)
@@ -180,7 +186,7 @@ class _Importer:
         self.file_rows = {f: {} for f in KEY_FIELDS}  # value -> (row number, fingerprint) seen in this file
         self._load_existing()
         self.creates, self.updates, self.hash_only = [], [], []
-        self.writer = BulkWriter(db.session, PEOPLE)
+        self.writer = BulkWriter(db.session, people.PEOPLE)
         self.cells = {}  # field -> cell text -> what _body read from it (lists shared between rows)
         self.next_tag = -1
 
@@ -195,12 +201,15 @@ class _Importer:
 
     def _load_existing(self):
         """Key maps of everyone stored (a few bytes per person); fingerprints wait until needed."""
-        cols = [getattr(Volunteer, f) for f in ("id", "source_hash", "station_id", *KEY_FIELDS)]
+        cols = [getattr(Volunteer, f) for f in ("id", "source_hash", "station_id", "identity_verified", *KEY_FIELDS)]
         # Streamed in chunks (a server-side cursor on PostgreSQL): memory holds the maps, not the rows.
         stream = db.session.execute(select(*cols).execution_options(yield_per=5000)).mappings()
         for row in stream:
-            if self.scope is not None and row["station_id"] not in self.scope:
-                self.outside.add(row["id"])
+            if not row["identity_verified"]:
+                number = f" ({people.volunteer_number(row['id'])})" if self.scope is None else ""
+                self.refused[row["id"]] = UNVERIFIED.replace(" who registered", number + " who registered", 1)
+            elif self.scope is not None and row["station_id"] not in self.scope:
+                self.refused[row["id"]] = OUTSIDE
             if row["source_hash"]:
                 self.sources[row["source_hash"]] = row["id"]
             for f in KEY_FIELDS:
@@ -233,7 +242,7 @@ class _Importer:
     def needs_preparing(self, source):
         """Whether a row with this source hash may need `prepare` (it is not a known, unchanged row)."""
         known = self.sources.get(source)
-        return known is None or known in self.outside
+        return known is None or known in self.refused
 
     def prepare(self, values):
         """A row read and validated as a new person: all of its handling that does not depend on
@@ -276,7 +285,7 @@ class _Importer:
         """
         source = source or self.source(values)
         known = self.sources.get(source)
-        if known is not None and known not in self.outside and self._claim(number, known):
+        if known is not None and known not in self.refused and self._claim(number, known):
             return "unchanged"  # this very row was imported before and nobody has changed the person since
         keys, problems, loaded = prepared or self.prepare(values)
         body = dict(zip(KEY_FIELDS, keys))
@@ -285,8 +294,8 @@ class _Importer:
         for rank, f in enumerate(KEY_FIELDS):
             if body.get(f):
                 match = self.keys[f].get(body[f])
-                if match in self.outside:
-                    problems.append((self.column(f), self._cell(values, f), OUTSIDE))
+                if match in self.refused:
+                    problems.append((self.column(f), self._cell(values, f), self.refused[match]))
                     match = None
                     break
                 if match is not None:
@@ -307,7 +316,7 @@ class _Importer:
                 owner = self.keys[f].get(data.get(f)) if data.get(f) else None
                 if owner is not None and owner != match:
                     problems.append((self.column(f), self._cell(values, f),
-                                     OUTSIDE if owner in self.outside else f"{f} already belongs to another person"))
+                                     self.refused.get(owner, f"{f} already belongs to another person")))
             if self.scope is not None and data.get("station_id") is not None and data["station_id"] not in self.scope:
                 problems.append((self.column("station"), self._cell(values, "station"), "not one of your stations"))
         if problems:
@@ -447,56 +456,7 @@ class _Importer:
         self.creates, self.updates, self.hash_only = [], [], []
         if self.dry_run or not (creates or updates or hash_only):
             return
-        if hash_only:  # data unchanged: remember the source row only, no new version or timestamp
-            self.writer.update(hash_only)
-            if not (creates or updates):
-                db.session.commit()
-                return
-        now = utcnow()
-        version = next_version(db.session)
-        if creates:
-            # executemany wants the same keys in every row
-            blank = self.writer.convert(self.writer.defaults() | {f: None for f in STORED} | _defaults()
-                                        | {"created_at": now, "updated_at": now, "change_version": version})
-            ids = self.writer.new_ids(len(creates))
-            self.writer.insert([{**blank, **c, "id": i, "volunteer_number": volunteer_number(i)}
-                                for c, i in zip(creates, ids)], converted=True)
-            self._audit_new((PEOPLE.c.change_version == version) & (PEOPLE.c.created_at == now), now)
-        groups = {}
-        for vid, stored in updates:
-            groups.setdefault(tuple(sorted(stored)), []).append({"id": vid, **stored, "updated_at": now,
-                                                                  "change_version": version})
-        for rows in groups.values():
-            self.writer.update(rows)
-        audit = [_audit(vid, "update", stored, self.path) for vid, stored in updates]
-        personal = [a for a in audit if a["fields"]]
-        if personal:
-            db.session.execute(insert(AuditEntry.__table__), personal)
-        db.session.commit()
-
-    def _audit_new(self, new_rows, now):
-        """One audit entry per person this batch created, naming the personal columns the file has."""
-        fields = personal_fields(self.fields)
-        if not fields:
-            return
-        audit = AuditEntry.__table__
-        chosen = select(literal(now, UTCDateTime()), literal("import"), literal("create"), PEOPLE.c.id,
-                        literal(fields, JSONList), literal(os.path.basename(self.path)[:300])).where(new_rows)
-        db.session.execute(insert(audit).from_select(
-            ["at", "actor", "action", "volunteer_id", "fields", "path"], chosen))
-
-
-def _defaults():
-    """Column defaults a Core insert does not apply by itself."""
-    return {"skills": [], "certificates": [], "languages": [], "availability": [], "role": "volunteer",
-            "tier": "regular", "active": True, "max_distance_km": 10.0}
-
-
-def _audit(vid, action, data, path):
-    """An audit row for a person this import updated."""
-    fields = personal_fields(data)
-    return {"at": utcnow(), "token_id": None, "actor": "import", "action": action, "volunteer_id": vid,
-            "fields": fields, "path": os.path.basename(path)[:300]}
+        people.write_batch(self.actor, self.writer, creates, updates, hash_only, self.fields)
 
 
 def _text(messages):
@@ -530,18 +490,21 @@ PROGRESS_EVERY = 500  # rows between two calls of `on_progress`
 
 
 def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, station_id=None, encoding=None,
-                      sheet=None, progress=None, on_progress=None, scope=None, jobs=1):
+                      sheet=None, progress=None, on_progress=None, actor=None, jobs=1):
     """Import a table file; return its Summary. Raises TableError when the file cannot be read at all.
 
     ``jobs`` worker processes read and validate rows (see parallel.py; "auto": by file size and
     cores); the result is the same for any number.
 
-    ``scope``, if given, is the set of station ids whose people this import may create or change
-    (a coordinator's upload); others are left alone and their rows reported.
+    ``actor`` is who imports (default: the command line, with full rights). A coordinator's import
+    may only create or change people of their stations (policy.may_change_person); rows matching
+    anyone else are reported, not merged.
     ``on_progress(summary)``, if given, is called with the counts so far every PROGRESS_EVERY rows
     and once at the end (rows are written in batches of BATCH_ROWS).
     """
     started = time.perf_counter()
+    name = os.path.basename(path)
+    actor = dataclasses.replace(actor, via=f"import {name}"[:300]) if actor else command_line(f"import {name}")
     if station_id is not None and db.session.get(Station, station_id) is None:
         raise TableError(f"--station {station_id}: no such station")
     kind, _, headers, rows, close = open_table(path, encoding=encoding, sheet=sheet,
@@ -550,13 +513,13 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
         if jobs == "auto":
             jobs = auto_jobs(path, kind)
         return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress,
-                    scope, jobs if kind != "jsonl" else 1)  # JSON Lines may add columns on the way
+                    actor, jobs if kind != "jsonl" else 1)  # JSON Lines may add columns on the way
     finally:
         close()
 
 
 def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None,
-         scope=None, jobs=1):
+         actor=None, jobs=1):
     """The import proper, over an opened table."""
     columns, unknown = map_headers(headers, mapping)
     if "name" not in columns.values():
@@ -565,7 +528,7 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
     id_columns = [str(headers[i]) for i, f in columns.items() if f == "id_number"]
     report = Report(report_path, masked_columns=id_columns)
     importer = _Importer(path, columns, headers, set(columns.values()), dry_run=dry_run, report=report,
-                         station_id=station_id, scope=scope)
+                         station_id=station_id, actor=actor)
     show = sys.stderr.isatty() if progress is None else progress
     try:
         with _fewer_collections():

@@ -1,5 +1,7 @@
 """Imports of uploaded files, run in a background thread of the process that received them.
 
+This is the queue-worker layer: it gives a service (the importer) an app context and a thread.
+
 The job's row holds its progress (rows read, created, updated, unchanged, rejected), written in
 short transactions of their own, so any worker can answer a poll. A job whose process stopped
 reporting for STALL_AFTER is shown as `stalled` (it is not resumed).
@@ -14,9 +16,9 @@ from sqlalchemy import update
 
 from ..extensions import db
 from ..models import ImportJob
+from ..services.imports.importer import import_volunteers
+from ..services.imports.reader import TableError
 from ..types import utcnow
-from .reader import TableError
-from .service import import_volunteers
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".txt")
 # Progress is written every few hundred rows: a queued or running job silent this long has lost its
@@ -57,14 +59,14 @@ def _estimate_rows(path):
     return max(lines - 1, 0)
 
 
-def start(upload, *, station_id, dry_run, token_id, scope=None):
-    """Store the upload, create its job, and start importing it in the background; return the job.
+def start(upload, *, station_id, dry_run, actor):
+    """Store the upload, create its job, and start importing it in the background as `actor`; return the job.
 
     The file is kept as ``<id>-upload<suffix>`` (its own name, often Chinese, is only shown) and
-    deleted once imported; ``scope`` limits a coordinator's import to their stations' people.
+    deleted once imported; a coordinator's import only touches their stations' people.
     """
     name = os.path.basename((upload.filename or "upload.csv").replace("\\", "/"))
-    job = ImportJob(filename=name[-300:], station_id=station_id, dry_run=dry_run, token_id=token_id, status="queued")
+    job = ImportJob(filename=name[-300:], station_id=station_id, dry_run=dry_run, token_id=actor.token_id, status="queued")
     db.session.add(job)
     db.session.commit()
     path = file_path(job, "upload")
@@ -72,7 +74,7 @@ def start(upload, *, station_id, dry_run, token_id, scope=None):
     job.rows_estimated = _estimate_rows(path)
     db.session.commit()
     app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app, job.id, path, scope), name=f"import-{job.id}", daemon=True).start()
+    threading.Thread(target=_run, args=(app, job.id, path, actor), name=f"import-{job.id}", daemon=True).start()
     return job
 
 
@@ -87,7 +89,7 @@ def _counts(summary):
             "unchanged": summary.unchanged, "rejected": summary.rejected}
 
 
-def _run(app, job_id, path, scope=None):
+def _run(app, job_id, path, actor):
     """The background thread: run the import and keep the job's row current."""
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
@@ -95,7 +97,7 @@ def _run(app, job_id, path, scope=None):
         db.session.rollback()
         _set(job_id, status="running")
         try:
-            summary = import_volunteers(path, dry_run=dry_run, report_path=report, station_id=station_id, scope=scope,
+            summary = import_volunteers(path, dry_run=dry_run, report_path=report, station_id=station_id, actor=actor,
                                         progress=False, on_progress=lambda s: _set(job_id, **_counts(s)))
         except TableError as exc:
             _set(job_id, status="failed", message=str(exc))

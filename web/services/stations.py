@@ -1,0 +1,49 @@
+"""Writes of stations, and the service-area rule: a station's tasks and match requests lie within its area."""
+from marshmallow import ValidationError
+
+from ..auth import policy
+from ..errors import Forbidden
+from ..extensions import db
+from ..models import Station
+
+
+def distance_km(station, lat, lon):
+    """Great-circle km from the station to a point."""
+    from matcher.geo import haversine_km
+
+    return float(haversine_km(station.lat, station.lon, [lat], [lon])[0])
+
+
+def check_in_area(stations, lat, lon, field="location"):
+    """Refuse (422 on `field`) a point outside the service area of every one of these stations."""
+    if not stations:
+        return
+    gaps = [(distance_km(s, lat, lon) - s.service_area_km, s) for s in stations]
+    gap, nearest = min(gaps, key=lambda g: g[0])
+    if gap > 0:
+        raise ValidationError({field: [
+            f"is {gap + nearest.service_area_km:.1f} km from station {nearest.id} ({nearest.name}), outside its "
+            f"{nearest.service_area_km:g} km service area"]})
+
+
+def create(actor, data):
+    """Create a station (admins)."""
+    policy.require(actor, "admin")
+    station = Station(**data)
+    db.session.add(station)
+    db.session.commit()
+    return station
+
+
+def update(actor, station_id, data):
+    """Change a station (admins, or its coordinators; only admins draw its service area)."""
+    policy.require(actor, *policy.STAFF)
+    station = policy.station_or_404(station_id)
+    policy.require_station(actor, station.id)
+    if "service_area_km" in data and not policy.may_set_service_area(actor):
+        raise Forbidden("only an admin sets a station's service area",
+                        {"service_area_km": ["only an admin sets a station's service area"]})
+    for key, value in data.items():
+        setattr(station, key, value)
+    db.session.commit()
+    return station

@@ -1,0 +1,1 @@
+"""Background work: runs services outside a request (today threads; a task queue is coming)."""

@@ -25,7 +25,8 @@ def world(client, anon, make_token):
     a = client.post("/api/v1/stations", json={"name": "A", "address": "重庆市渝北区"}).get_json()
     b = client.post("/api/v1/stations", json={"name": "B", "address": "重庆市南岸区"}).get_json()
     p = anon.post("/api/v1/volunteers", json={
-        "name": "张伟", "phone": P_PHONE, "id_number": ID_NUMBER, "address": P_ADDRESS, "requested_station_id": a["id"]}).get_json()
+        "name": "张伟", "phone": P_PHONE, "id_number": ID_NUMBER, "address": P_ADDRESS,
+        "requested_station_id": a["id"]}).get_json()
     q = anon.post("/api/v1/volunteers", json={
         "name": "李娜", "phone": Q_PHONE, "address": "重庆市南岸区", "requested_station_id": b["id"]}).get_json()
     for person, station in ((p, a), (q, b)):  # staff confirm the requests to join
@@ -58,8 +59,8 @@ def world(client, anon, make_token):
         "other_coordinator": make_token("coordinator", station_ids=[b["id"]]),
         "admin": make_token("admin"),
     }
-    return {"a": a, "b": b, "p": p, "q": q, "r": r, "r_home": r_home, "r_centre": centre, "task": task, "asg": asg, "rec": asg["record"], "plan": plan,
-            "job": job, "tokens": tokens}
+    return {"a": a, "b": b, "p": p, "q": q, "r": r, "r_home": r_home, "r_centre": centre, "task": task, "asg": asg,
+            "rec": asg["record"], "plan": plan, "job": job, "tokens": tokens}
 
 
 ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
@@ -199,9 +200,10 @@ def _assert_coarse(body, world):
 def test_matrix_covers_every_route_of_the_api(app):
     documented = {(m, p) for p, ops in app.test_client().get("/api/v1/openapi.json").get_json()["paths"].items()
                   for m in ops if m in ("get", "post", "patch", "delete")}
-    tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{r}", "{volunteer_id}").replace("{a}", "{station_id}")
-               .replace("{task}", "{task_id}").replace("424242", "{volunteer_id}").replace("{asg}", "{assignment_id}")
-               .replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}").replace("{job}", "{job_id}"))
+    tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{r}", "{volunteer_id}")
+               .replace("{a}", "{station_id}").replace("{task}", "{task_id}").replace("424242", "{volunteer_id}")
+               .replace("{asg}", "{assignment_id}").replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}")
+               .replace("{job}", "{job_id}"))
               for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 

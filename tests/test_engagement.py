@@ -234,7 +234,8 @@ def test_declined_invitation_can_be_renewed_and_bad_invites_are_422(client, peop
     patch(client, a, status="declined")
     again = invite(client, task, people[0])
     assert again["id"] == a["id"] and again["status"] == "invited" and again["responded_at"] is None
-    for body, field in (({"volunteer_id": 999999}, "volunteer_id"), ({}, "volunteer_id"), ({"volunteer_id": "1"}, "volunteer_id")):
+    for body, field in (({"volunteer_id": 999999}, "volunteer_id"), ({}, "volunteer_id"),
+                        ({"volunteer_id": "1"}, "volunteer_id")):
         response = client.post(f"/api/v1/tasks/{task['id']}/assignments", json=body)
         assert response.status_code == 422 and field in response.get_json()["errors"]
 
@@ -245,7 +246,8 @@ def test_cancelling_a_task_releases_everyone_and_they_did_not_drop_out(client, p
     patch(client, a, status="accepted")
     client.patch(f"/api/v1/tasks/{task['id']}", json={"status": "cancelled"})
     listed = client.get(f"/api/v1/tasks/{task['id']}/assignments").get_json()
-    assert [(x["id"], x["status"], x["dropped"]) for x in listed] == [(a["id"], "cancelled", False), (b["id"], "cancelled", False)]
+    assert [(x["id"], x["status"], x["dropped"]) for x in listed] == [
+        (a["id"], "cancelled", False), (b["id"], "cancelled", False)]
 
 
 def test_lists_per_task_and_per_person(client, people, new_task, make_token, station):

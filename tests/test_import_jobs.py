@@ -148,12 +148,12 @@ def test_a_job_whose_process_stopped_reporting_is_shown_stalled(app, client):
     body, _ = finished(client, job)
     assert body["updated_at"] > body["created_at"]  # progress writes move updated_at
     with app.app_context():  # as if its worker died mid-import 20 minutes ago
-        long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=20)
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)
         db.session.execute(update(ImportJob).where(ImportJob.id == job["id"]).values(status="running", updated_at=long_ago))
         db.session.commit()
     assert client.get(f"/api/v1/imports/{job['id']}").get_json()["status"] == "stalled"
     with app.app_context():
         db.session.execute(update(ImportJob).where(ImportJob.id == job["id"]).values(
-            updated_at=dt.datetime.now(dt.timezone.utc)))
+            updated_at=dt.datetime.now(dt.UTC)))
         db.session.commit()
     assert client.get(f"/api/v1/imports/{job['id']}").get_json()["status"] == "running"

@@ -13,10 +13,10 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from web.extensions import db
+from web.models import AuditEntry, Volunteer
 from web.services.imports.cells import parse_availability, phone_text, split_list
 from web.services.imports.headers import map_headers
 from web.services.imports.importer import BATCH_ROWS
-from web.models import AuditEntry, Volunteer
 
 DATA = Path(__file__).parent / "data" / "import"
 FORMATS = ["people_utf8.csv", "people_utf8_bom.csv", "people_gbk.csv", "people_tab.csv", "people_semicolon.csv",

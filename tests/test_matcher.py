@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from matcher.engagement import FAIR_HOURS, add_hours, decayed, fairness, reliability
 from matcher.availability import WEEK_SLOTS, coverage, week_bitmap, window_weights
+from matcher.engagement import FAIR_HOURS, add_hours, decayed, fairness, reliability
 from matcher.geo import compass_points, geodesic_km, geodesic_km_many, haversine_km
 from matcher.index import CandidateIndex
 from matcher.scoring import score_candidates
@@ -110,7 +110,7 @@ def test_window_weights_cross_midnight():
 
 
 def test_window_weights_in_shanghai_time_and_partial_quarters():
-    utc_start = dt.datetime(2026, 12, 5, 1, 10, tzinfo=dt.timezone.utc)  # Sat 09:10 in Shanghai
+    utc_start = dt.datetime(2026, 12, 5, 1, 10, tzinfo=dt.UTC)  # Sat 09:10 in Shanghai
     weights = window_weights(utc_start, utc_start + dt.timedelta(minutes=50))
     assert weights.sum() == 50 and weights.size == WEEK_SLOTS
     bits = week_bitmap([("sat", "09:00", "10:00")])
@@ -153,7 +153,8 @@ def test_skill_factor_and_weights():
     people = [person(1, skills=("心理咨询",)), person(2, skills=("法律援助",), lat=HOME[0])]
     results = ranked(people, skills=("心理疏导", "法律援助"))
     assert_allclose([m.components["skill"] for m in results], [0.5, 0.5])
-    only_distance = ranked(people, skills=("心理疏导",), weights=Weights(skill=0, distance=1, availability=0, reliability=0, fairness=0))
+    only_distance = ranked(people, skills=("心理疏导",),
+                           weights=Weights(skill=0, distance=1, availability=0, reliability=0, fairness=0))
     assert [m.score for m in only_distance] == [1.0, 1.0]
     with pytest.raises(ValueError):
         Weights(skill=0, distance=0, availability=0, reliability=0, fairness=0)

@@ -62,13 +62,15 @@ def test_options(client, city):
     assert len(client.get(url + "?limit=1").get_json()["results"]) == 1
     near_only = client.get(url + "?max_distance_km=2").get_json()["results"]
     assert {r["volunteer_id"] for r in near_only} == {ids["near"], ids["lawyer"]}
-    distance_only = client.get(url + "?w_skill=0&w_availability=0&w_distance=1&w_reliability=0&w_fairness=0").get_json()["results"]
+    distance_only = client.get(
+        url + "?w_skill=0&w_availability=0&w_distance=1&w_reliability=0&w_fairness=0").get_json()["results"]
     assert [r["volunteer_id"] for r in distance_only] == [ids["near"], ids["lawyer"], ids["far"]]
     partial = client.get(url + "?partial=true").get_json()["results"]
     assert ids["busy"] not in {r["volunteer_id"] for r in partial}  # Sunday covers none of Saturday
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "w_skill=-1", "w_skill=0&w_distance=0&w_availability=0&w_reliability=0&w_fairness=0",
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "w_skill=-1",
+                                   "w_skill=0&w_distance=0&w_availability=0&w_reliability=0&w_fairness=0",
                                    "max_distance_km=0", "max_distance_km=900", "limit=many"])
 def test_bad_options_are_422(client, city, query):
     response = client.get(f"/api/v1/tasks/{city[0]['id']}/matches?{query}")
@@ -102,7 +104,8 @@ def test_post_matches_for_an_unsaved_task(client, city, station):
 @pytest.mark.parametrize("body,field", [
     ({"starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T10:00"}, "location"),
     ({"location": {"lat": 29.6, "lon": 106.5}, "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T08:00"}, "ends_at"),
-    ({"location": {"lat": 29.6, "lon": 106.5}, "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T10:00", "limit": 0}, "limit"),
+    ({"location": {"lat": 29.6, "lon": 106.5}, "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T10:00",
+      "limit": 0}, "limit"),
     ({"location": {"lat": 29.6, "lon": 106.5}, "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T10:00", "x": 1}, "x"),
     ({"station_id": 999, "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T10:00"}, "station_id"),
 ])

@@ -10,7 +10,8 @@ def test_create_read_patch(client):
     station = response.get_json()
     assert station["district"] == "江北区" and station["kind"] == "business_district"
     assert client.get(f"{URL}/{station['id']}").get_json() == station
-    patched = client.patch(f"{URL}/{station['id']}", json={"name": "观音桥党群服务中心", "location": {"lat": 29.58, "lon": 106.53}})
+    patched = client.patch(f"{URL}/{station['id']}",
+                           json={"name": "观音桥党群服务中心", "location": {"lat": 29.58, "lon": 106.53}})
     assert patched.status_code == 200
     assert patched.get_json()["name"] == "观音桥党群服务中心"
     assert patched.get_json()["location"] == {"lat": 29.58, "lon": 106.53}

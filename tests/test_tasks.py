@@ -31,7 +31,8 @@ def test_create_defaults_to_station_place_and_shanghai_time(client, station):
 
 
 def test_offsets_are_honoured(client, station):
-    created = client.post(URL, json=task(station, starts_at="2026-12-05T01:00:00Z", ends_at="2026-12-05T04:00:00+00:00")).get_json()
+    body = task(station, starts_at="2026-12-05T01:00:00Z", ends_at="2026-12-05T04:00:00+00:00")
+    created = client.post(URL, json=body).get_json()
     assert created["starts_at"] == "2026-12-05T09:00:00+08:00"
     assert created["ends_at"] == "2026-12-05T12:00:00+08:00"
 

@@ -65,7 +65,8 @@ def test_place_is_required(client):
     assert "location" in errors_of(response)
 
 
-@pytest.mark.parametrize("raw", ["+86 138-0013-8000", "138 0013 8000", "008613800138000", "１３８００１３８０００", " 13800138000 "])
+@pytest.mark.parametrize("raw", ["+86 138-0013-8000", "138 0013 8000", "008613800138000", "１３８００１３８０００",
+                                 " 13800138000 "])
 def test_phone_normal_form(client, raw):
     created = client.post(URL, json=person(phone=raw)).get_json()
     assert created["phone"] == "13800138000"

@@ -54,7 +54,8 @@ def revoke_token_command(token_id):
 
 @click.command("import-volunteers")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="JSON file {header: field} overriding the header names.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file {header: field} overriding the header names.")
 @click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="CSV file for rejected rows (UTF-8 with BOM).")
 @click.option("--station", "station_id", type=int, help="Home station for rows that name none.")
@@ -150,7 +151,8 @@ def report_coverage_command(out, district, category, starts, ends, lang):
     else:
         raise click.BadParameter("give a .png, .json or .csv file name", param_hint="--out")
     totals = report["totals"]
-    click.echo(f"{len(report['rows'])} rows: {totals['people']} people, {totals['demand']} open seats, gap {totals['gap']} -> {out}")
+    click.echo(f"{len(report['rows'])} rows: {totals['people']} people, {totals['demand']} open seats, "
+               f"gap {totals['gap']} -> {out}")
 
 
 def register(app):

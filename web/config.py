@@ -15,7 +15,7 @@ class Config:
     """Settings shared by every environment."""
 
     ENV_NAME = "production"
-    SECRET_KEY = None
+    SECRET_KEY: str | None = None  # set per environment, or from $SECRET_KEY
     SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     API_TITLE = "volmatch"

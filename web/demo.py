@@ -9,10 +9,10 @@ from .common.personal import id_check_char
 from .common.schemas import LOCAL_TZ, app_gazetteer
 from .extensions import db
 from .models import Station, Task, Volunteer
+from .services.people import number_people
 from .stations.schemas import StationSchema
 from .tasks.schemas import TaskSchema
 from .volunteers.schemas import VolunteerSchema
-from .services.people import number_people
 
 # (district, station name, kind): a few dozen stations across the city.
 STATIONS = [
@@ -62,7 +62,8 @@ SKILLS = [
     "手语", "英语翻译", "translation", "书法", "舞蹈", "篮球", "宣传摄影", "活动策划", "驾驶",
     "first aid", "tutoring", "elder care",
 ]
-CERTIFICATES = ["助理社会工作师", "社会工作师", "高级社会工作师", "心理咨询师三级", "红十字救护员证", "法律职业资格证", "教师资格证"]
+CERTIFICATES = ["助理社会工作师", "社会工作师", "高级社会工作师", "心理咨询师三级", "红十字救护员证", "法律职业资格证",
+                "教师资格证"]
 LANGUAGES = ["普通话", "重庆话", "English", "手语"]
 TASKS_PER_STATION = 4
 TASK_TEMPLATES = [

@@ -9,15 +9,15 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict as HTTPConflict
 from werkzeug.exceptions import Forbidden as HTTPForbidden
+from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import Unauthorized as HTTPUnauthorized
-from werkzeug.exceptions import UnprocessableEntity
 
 
 class DomainError(Exception):
     """A refusal by a rule of the service; `errors` names fields ({field: [message]}) when it can."""
 
-    http = None  # the werkzeug exception class it becomes
+    http: type[HTTPException] | None = None  # the werkzeug exception class it becomes
 
     def __init__(self, message, errors=None):
         super().__init__(message)

@@ -1,12 +1,30 @@
 """Database models: people, stations and service tasks."""
+from typing import TYPE_CHECKING
+
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import true
 
 from .extensions import db
 from .types import JSONList, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    # db.Model is Flask-SQLAlchemy's copy of extensions.Base (same metadata and registry, plus table naming
+    # and binds), made at runtime where mypy cannot see its type: mypy checks the models against Base.
+    from .extensions import Base as Model
+else:
+    Model = db.Model
 
 
 class TimestampMixin:
@@ -24,7 +42,7 @@ class PlacedMixin:
         return {"lat": self.lat, "lon": self.lon}
 
 
-class Station(PlacedMixin, TimestampMixin, db.Model):
+class Station(PlacedMixin, TimestampMixin, Model):
     """A grassroots service station (community, office building, industrial park, village...)."""
 
     __tablename__ = "station"
@@ -40,7 +58,7 @@ class Station(PlacedMixin, TimestampMixin, db.Model):
     service_area_km: Mapped[float] = mapped_column(Float, nullable=False, default=30.0, server_default="30")
 
 
-class Volunteer(PlacedMixin, TimestampMixin, db.Model):
+class Volunteer(PlacedMixin, TimestampMixin, Model):
     """A volunteer or a professional social worker."""
 
     __tablename__ = "volunteer"
@@ -91,7 +109,7 @@ class Volunteer(PlacedMixin, TimestampMixin, db.Model):
     recent_hours_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
 
-class PeopleVersion(db.Model):
+class PeopleVersion(Model):
     """One row: a counter bumped by every transaction that changes people (the matcher's change marker)."""
 
     __tablename__ = "people_version"
@@ -100,7 +118,7 @@ class PeopleVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
-class VolunteerTombstone(db.Model):
+class VolunteerTombstone(Model):
     """A deleted person, so other processes drop them from their in-memory index."""
 
     __tablename__ = "volunteer_tombstone"
@@ -110,7 +128,7 @@ class VolunteerTombstone(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
 
 
-class Task(PlacedMixin, TimestampMixin, db.Model):
+class Task(PlacedMixin, TimestampMixin, Model):
     """A service task posted by a station: what, where, when, how many, which skills."""
 
     __tablename__ = "task"
@@ -146,7 +164,7 @@ token_station = db.Table(
 )
 
 
-class ApiToken(TimestampMixin, db.Model):
+class ApiToken(TimestampMixin, Model):
     """A bearer token: only its SHA-256 is stored; the token itself is shown once."""
 
     __tablename__ = "api_token"
@@ -165,7 +183,7 @@ class ApiToken(TimestampMixin, db.Model):
         return {s.id for s in self.stations}
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who read or changed which person's personal data, or asked for matches or a plan, and when."""
 
     __tablename__ = "audit_entry"
@@ -187,7 +205,7 @@ LIVE = ("invited", "accepted")  # asked and not yet answered for good: the stati
 SEATED = ("accepted", "completed")  # holding a seat of the task and the person's time: accepted, or served
 
 
-class Plan(TimestampMixin, db.Model):
+class Plan(TimestampMixin, Model):
     """A proposed batch of invitations for a station's tasks, kept until committed."""
 
     __tablename__ = "plan"
@@ -204,7 +222,7 @@ class Plan(TimestampMixin, db.Model):
     task_ids: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
 
 
-class Assignment(TimestampMixin, db.Model):
+class Assignment(TimestampMixin, Model):
     """A person asked to serve on a task: invited -> accepted/declined -> completed, no-show or cancelled."""
 
     __tablename__ = "assignment"
@@ -229,9 +247,10 @@ class Assignment(TimestampMixin, db.Model):
 
     task = relationship(Task)
     volunteer = relationship(Volunteer)
+    record = relationship("ServiceRecord", back_populates="assignment", uselist=False)
 
 
-class ServiceRecord(TimestampMixin, db.Model):
+class ServiceRecord(TimestampMixin, Model):
     """Hours served on a completed assignment: verified by the station, or self-reported until confirmed."""
 
     __tablename__ = "service_record"
@@ -250,12 +269,12 @@ class ServiceRecord(TimestampMixin, db.Model):
     recorded_by: Mapped[str] = mapped_column(String(60), nullable=False)
     confirmed_by: Mapped[str | None] = mapped_column(String(60))
 
-    assignment = relationship(Assignment, backref=db.backref("record", uselist=False))
+    assignment = relationship(Assignment, back_populates="record")
     task = relationship(Task)
     station = relationship(Station)
 
 
-class ImportJob(TimestampMixin, db.Model):
+class ImportJob(TimestampMixin, Model):
     """A bulk import of an uploaded file, run in the background; its progress is polled."""
 
     __tablename__ = "import_job"

@@ -4,7 +4,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 
-
 def _is_signup():
     """Public sign-up: POST /api/v1/volunteers without a token."""
     return (request.method == "POST" and request.endpoint == "volunteers.Volunteers"

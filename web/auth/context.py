@@ -4,8 +4,8 @@ Only views, schemas and the app factory use this module; services are given the 
 """
 from flask import g, request
 
-from ..extensions import db
 from ..errors import Unauthorized
+from ..extensions import db
 from . import audit
 from .principal import ANONYMOUS, Principal, principal_for_token
 

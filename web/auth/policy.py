@@ -36,11 +36,6 @@ def require(actor, *roles):
     return actor
 
 
-def is_admin(actor):
-    """Whether the actor may do everything."""
-    return actor.role == "admin"
-
-
 def acts_for(actor, station_id):
     """Whether the actor acts for this station: admins for all, coordinators for theirs."""
     return actor.role == "admin" or (actor.role == "coordinator" and station_id in actor.station_ids)
@@ -53,9 +48,27 @@ def require_station(actor, station_id):
         raise Forbidden(f"not a coordinator of station {station_id}")
 
 
+def is_staff(actor):
+    """Admins and coordinators: they speak for stations (and vouch for people's identity keys)."""
+    return actor.role in STAFF
+
+
 def station_scope(actor):
     """The station ids whose rows the actor is limited to, or None for no limit (admins)."""
     return None if actor.role == "admin" else actor.station_ids
+
+
+def coordinator_scope(actor):
+    """A coordinator's station ids (lists of tasks and assignments are limited to them); None for others."""
+    return actor.station_ids if actor.role == "coordinator" else None
+
+
+def area_stations(actor):
+    """The stations whose service areas bound an unsaved match body that names none: a coordinator's
+    own; None (no bound) for admins."""
+    if actor.role != "coordinator":
+        return None
+    return db.session.scalars(select(Station).where(Station.id.in_(actor.station_ids)).order_by(Station.id)).all()
 
 
 def station_row(actor, model, object_id, label, roles=STAFF):
@@ -81,6 +94,11 @@ def station_or_404(station_id):
 def may_set_service_area(actor):
     """Only admins draw a station's service area."""
     return actor.role == "admin"
+
+
+def require_admin(actor):
+    """401/403 unless the actor is an admin (stations are created by admins)."""
+    return require(actor, "admin")
 
 
 # -- tasks, plans, records ----------------------------------------------------------------------
@@ -201,6 +219,14 @@ def may_change_person(actor, volunteer):
             or is_member(actor, volunteer))
 
 
+def deletable_person(actor, volunteer_id):
+    """The person, if the actor may delete them: admins and the person themself (403 for others who see them)."""
+    volunteer = visible_person(actor, volunteer_id)
+    if not (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id)):
+        raise Forbidden("only the person or an admin may delete a person")
+    return volunteer
+
+
 def changeable_person(actor, volunteer_id, data=None):
     """The person, if the actor may change them (403 when they may only see them).
 
@@ -249,6 +275,21 @@ _STAFF_ONLY = {
     "district": "follows from your location or address",
     "role": "set by staff (claim a certificate; staff confirm the role)",
 }
+
+
+def check_may_register(actor, data):
+    """Anyone may sign up (once: a volunteer is registered already); a coordinator registers people
+    into one of their own stations."""
+    if actor.role == "volunteer":
+        raise Forbidden("you are already registered")
+    if actor.role == "coordinator" and data.get("station_id") is None:
+        raise ValidationError({"station_id": ["a coordinator registers people into one of their stations"]})
+
+
+def history_scope(actor, volunteer):
+    """The stations whose service records of this person the actor sees: None for all (admins, the
+    person, a coordinator of the person's station); else the coordinator's stations."""
+    return None if is_member(actor, volunteer) else coordinator_scope(actor)
 
 
 def person_list_scope(actor):

@@ -24,7 +24,8 @@ class AuditEntrySchema(BaseSchema):
     volunteer_id = fields.Integer(allow_none=True)
     field_names = fields.List(fields.String(), attribute="fields", data_key="fields")
     path = fields.String()
-    detail = fields.Dict(allow_none=True, metadata={"description": "match and plan calls: the task or body, and how many people were shown"})
+    detail = fields.Dict(allow_none=True, metadata={
+        "description": "match and plan calls: the task or body, and how many people were shown"})
 
 
 class AuditQuerySchema(BaseSchema):

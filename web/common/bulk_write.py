@@ -87,8 +87,11 @@ class BulkWriter:
         if rows:
             keys = tuple(rows[0])
             kept = {c.key: c for c in self.table.columns if c.onupdate is not None and c.key not in keys}
-            statement = lambda: update(self.table).where(self.table.c[key] == bindparam("_" + key)).values(
-                {k: bindparam(k) for k in keys if k != key} | kept)
+
+            def statement():
+                return update(self.table).where(self.table.c[key] == bindparam("_" + key)).values(
+                    {k: bindparam(k) for k in keys if k != key} | kept)
+
             self._run(("update", keys, key), statement, [{**row, "_" + key: row[key]} for row in rows])
 
     def _run(self, shape, statement, rows, converted=False):

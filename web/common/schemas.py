@@ -19,8 +19,8 @@ _SURROGATE = re.compile("[\ud800-\udfff\x00]")
 _START = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
 _END = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
 # Service times outside this range are typing mistakes, and old dates get odd local-mean-time offsets.
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 
 def clean_text(value):

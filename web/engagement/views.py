@@ -14,8 +14,14 @@ from ..common.spreadsheet import safe_row
 from ..extensions import index_cache
 from ..services import engagement, matching
 from .schemas import (
-    AssignmentPatchSchema, AssignmentQuerySchema, AssignmentSchema, InviteSchema, RecordPatchSchema, RecordQuerySchema,
-    ServiceHistorySchema, ServiceRecordSchema,
+    AssignmentPatchSchema,
+    AssignmentQuerySchema,
+    AssignmentSchema,
+    InviteSchema,
+    RecordPatchSchema,
+    RecordQuerySchema,
+    ServiceHistorySchema,
+    ServiceRecordSchema,
 )
 
 blp = Blueprint("engagement", __name__, url_prefix="/api/v1", description="Assignments, service hours and feedback")
@@ -115,5 +121,5 @@ class ServiceRecordsById(MethodView):
     @blp.arguments(RecordPatchSchema)
     @blp.response(200, ServiceRecordSchema)
     def patch(self, data, record_id):
-        """Confirm a self-reported record, correcting its hours if need be, or reject it (admins, or the station's coordinators)."""
+        """Confirm a self-reported record, correcting its hours if need be, or reject it (admins, or the station's coordinators)."""  # noqa: E501 - one line: the OpenAPI summary
         return engagement.review_record(current_principal(), record_id, data)

@@ -2,7 +2,14 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..common.schemas import (
-    BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StrictBoolean, StringList, check_window,
+    BaseSchema,
+    Id,
+    LocalDateTime,
+    LocationSchema,
+    PlacedSchema,
+    StrictBoolean,
+    StringList,
+    check_window,
 )
 from ..services.matching import weights_of
 from ..tasks.schemas import TASK_ROLES
@@ -13,7 +20,7 @@ def check_weights(data):
     try:
         weights_of(data)
     except ValueError:
-        raise ValidationError("the weights cannot all be 0", field_name="w_skill")
+        raise ValidationError("the weights cannot all be 0", field_name="w_skill") from None
 
 
 class MatchOptionsSchema(BaseSchema):
@@ -29,7 +36,9 @@ class MatchOptionsSchema(BaseSchema):
                                  metadata={"description": "completed against dropped services (default 0.1)"})
     w_fairness = fields.Float(validate=validate.Range(0, 100),
                               metadata={"description": "fewer recent hours rank higher (default 0.05)"})
-    partial = fields.Boolean(load_default=False, metadata={"description": "admit people free for part of the window"})
+    # A field, not Schema.partial: marshmallow moves declared fields off the class, which mypy cannot see.
+    partial = fields.Boolean(  # type: ignore[assignment]
+        load_default=False, metadata={"description": "admit people free for part of the window"})
 
     @validates_schema
     def _some_weight(self, data, **kwargs):

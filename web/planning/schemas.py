@@ -5,6 +5,7 @@ from ..common.schemas import BaseSchema, Id, LocalDateTime, StrictBoolean, check
 from ..matching.schemas import MatchOptionsSchema
 from ..services.planning import MAX_TASKS
 
+
 class PlanRequestSchema(MatchOptionsSchema):
     """Which open tasks to plan (`task_ids`, or a `from`/`to` range they overlap) and the match options."""
 

@@ -260,8 +260,9 @@ def person_assignments(actor, volunteer_id, filters):
     person = policy.visible_person(actor, volunteer_id)
     stmt = (select(Assignment).options(*LOADED).join(Task, Assignment.task_id == Task.id)
             .where(Assignment.volunteer_id == person.id).order_by(Task.starts_at.desc(), Assignment.id))
-    if actor.role == "coordinator":
-        stmt = stmt.where(Task.station_id.in_(actor.station_ids))
+    scope = policy.coordinator_scope(actor)
+    if scope is not None:
+        stmt = stmt.where(Task.station_id.in_(scope))
     if "status" in filters:
         stmt = stmt.where(Assignment.status == filters["status"])
     return stmt
@@ -276,9 +277,9 @@ def history(actor, volunteer_id, filters):
         stmt = stmt.where(ServiceRecord.served_at >= filters["from_"])
     if "to" in filters:
         stmt = stmt.where(ServiceRecord.served_at < filters["to"])
-    if actor.role == "coordinator" and not policy.is_member(actor, person):
-        # Another station's volunteer: only what they did for this coordinator's stations.
-        stmt = stmt.where(ServiceRecord.station_id.in_(actor.station_ids))
+    scope = policy.history_scope(actor, person)
+    if scope is not None:  # another station's volunteer: only what they did for this coordinator's stations
+        stmt = stmt.where(ServiceRecord.station_id.in_(scope))
     records = db.session.scalars(stmt).all()
     totals = {"verified": 0.0, "self_reported": 0.0, "pending": 0.0}
     for record in records:

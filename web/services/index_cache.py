@@ -57,7 +57,8 @@ class IndexCache:
                 rows = db.session.execute(select(*_COLUMNS)).all()
                 self.index = CandidateIndex().fit(_person(r, Person, coarse_point) for r in rows)
             elif version != self.version:
-                gone = db.session.scalars(select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
+                gone = db.session.scalars(
+                    select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
                 self.index.remove(gone)
                 rows = db.session.execute(select(*_COLUMNS).where(Volunteer.change_version > self.version)).all()
                 self.index.upsert(_person(r, Person, coarse_point) for r in rows)

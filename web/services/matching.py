@@ -89,11 +89,9 @@ def for_body(actor, index_cache, body):
     if "lat" not in body:
         raise ValidationError({"location": ["give `location`, an `address`, or a `station_id`"]})
     field = "address" if "address" in body and "location" not in body else "location"
-    if station is not None:
-        check_in_area([station], body["lat"], body["lon"], field)
-    elif actor.role == "coordinator":
-        check_in_area(db.session.scalars(db.select(Station).where(Station.id.in_(actor.station_ids))).all(),
-                      body["lat"], body["lon"], field)
+    bounds = [station] if station is not None else policy.area_stations(actor)
+    if bounds is not None:
+        check_in_area(bounds, body["lat"], body["lon"], field)
     booked = booked_people(body["starts_at"], body["ends_at"])
     detail = {"body": {k: _plain(v) for k, v in body.items() if k not in ("lat", "lon")},
               "place": [round(body["lat"], 3), round(body["lon"], 3)]}

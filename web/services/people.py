@@ -11,7 +11,7 @@ from matcher.engagement import add_hours
 
 from ..auth import audit, policy
 from ..auth.principal import issue_token
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict
 from ..extensions import db
 from ..models import ApiToken, AuditEntry, Station, Volunteer
 from ..types import JSONList, UTCDateTime, utcnow
@@ -65,15 +65,12 @@ def create(actor, data, sent):
     Public sign-up (an anonymous actor) also issues the person's own token, set on the returned
     object as `token` to be shown once; such a person's phone and ID number are unverified.
     """
-    if actor.role == "volunteer":
-        raise Forbidden("you are already registered")
+    policy.check_may_register(actor, data)
     policy.check_person_fields(actor, data, sent)
-    if actor.role == "coordinator" and data.get("station_id") is None:
-        raise ValidationError({"station_id": ["a coordinator registers people into one of their stations"]})
     check_station(data.get("station_id"))
     check_station(data.get("requested_station_id"), "requested_station_id")
     check_unique(data)
-    staff = actor.role in policy.STAFF
+    staff = policy.is_staff(actor)
     volunteer = Volunteer(**{"identity_verified": staff, **data})
     db.session.add(volunteer)
     db.session.flush()
@@ -93,7 +90,7 @@ def update(actor, volunteer_id, data, sent):
     check_station(data.get("station_id"))
     check_station(data.get("requested_station_id"), "requested_station_id")
     check_unique(data, exclude_id=volunteer.id)
-    if actor.role == "volunteer" and any(data.get(f, getattr(volunteer, f)) != getattr(volunteer, f)
+    if not policy.is_staff(actor) and any(data.get(f, getattr(volunteer, f)) != getattr(volunteer, f)
                                          for f in IDENTITY_FIELDS):
         data["identity_verified"] = False  # newly typed by the person: nobody has vouched for it
     if data.get("station_id") is not None and data["station_id"] == volunteer.requested_station_id:
@@ -109,9 +106,7 @@ def update(actor, volunteer_id, data, sent):
 
 def delete_person(actor, volunteer_id):
     """Remove a person, their tokens and their personal data (admins, or the person themself)."""
-    volunteer = policy.visible_person(actor, volunteer_id)
-    if not (policy.is_admin(actor) or actor.volunteer_id == volunteer.id):
-        raise Forbidden("only the person or an admin may delete a person")
+    volunteer = policy.deletable_person(actor, volunteer_id)
     audit.log(actor, "delete", volunteer.id)
     # Explicitly, not only by ON DELETE CASCADE: a token must never outlive its person.
     db.session.execute(delete(ApiToken).where(ApiToken.volunteer_id == volunteer.id))
@@ -143,7 +138,7 @@ def count_drop(person):
 def _from_timestamp(seconds):
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 # -- import batches: the fast path ------------------------------------------------------------------

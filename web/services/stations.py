@@ -28,7 +28,7 @@ def check_in_area(stations, lat, lon, field="location"):
 
 def create(actor, data):
     """Create a station (admins)."""
-    policy.require(actor, "admin")
+    policy.require_admin(actor)
     station = Station(**data)
     db.session.add(station)
     db.session.commit()

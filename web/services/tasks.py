@@ -28,7 +28,7 @@ def listing(actor, filters):
     """The tasks the actor may list, by station, status, and a time range they overlap (a query)."""
     policy.require(actor, *policy.EVERYONE)
     stmt = select(Task).order_by(Task.starts_at, Task.id)
-    scope = policy.station_scope(actor) if actor.role == "coordinator" else None
+    scope = policy.coordinator_scope(actor)
     if scope is not None:
         stmt = stmt.where(Task.station_id.in_(scope))
     if "station_id" in filters:

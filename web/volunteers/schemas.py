@@ -5,7 +5,14 @@ from ..auth import policy
 from ..auth.context import current_principal, record_read
 from ..common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ..common.schemas import (
-    BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, SlotList, StrictBoolean, StringList,
+    BaseSchema,
+    Id,
+    LocalDateTime,
+    LocationSchema,
+    PlacedSchema,
+    SlotList,
+    StrictBoolean,
+    StringList,
 )
 
 ROLES = ("volunteer", "social_worker")

@@ -29,7 +29,8 @@ _SPLIT = re.compile(r"[、，,;；/\n|]+|\s{2,}")
 _LIST_SPLIT = re.compile(r"[、，,;；/|\s]+")
 _TIME = r"(\d{1,2})(?:[:：点.](\d{2}))?(?:点|时)?"
 _RANGE = re.compile(_TIME + r"\s*(?:-|–|—|~|～|至|到|to)\s*" + _TIME)
-_ZH_DAY_RE = re.compile(r"(?:每周|周|星期|礼拜)([一二三四五六日天七])(?:\s*(?:至|到|-|~|～)\s*(?:每周|周|星期|礼拜)?([一二三四五六日天七]))?")
+_ZH_DAY_RE = re.compile(r"(?:每周|周|星期|礼拜)([一二三四五六日天七])"
+                        r"(?:\s*(?:至|到|-|~|～)\s*(?:每周|周|星期|礼拜)?([一二三四五六日天七]))?")
 _EN_DAY_RE = re.compile(r"\b(" + "|".join(sorted(_EN_DAY, key=len, reverse=True)) + r")\b(?:\s*(?:-|–|to)\s*\b("
                         + "|".join(sorted(_EN_DAY, key=len, reverse=True)) + r")\b)?")
 

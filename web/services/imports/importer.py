@@ -89,7 +89,8 @@ class Report:
 
     def __init__(self, path, masked_columns=()):
         self.masked_columns = set(masked_columns)  # the source columns that hold ID numbers
-        self.handle = open(path, "w", encoding="utf-8-sig", newline="") if path else None
+        # Open for the report's life: written row by row, closed by close().
+        self.handle = open(path, "w", encoding="utf-8-sig", newline="") if path else None  # noqa: SIM115
         self.writer = csv.writer(self.handle) if self.handle else None
         if self.writer:
             self.writer.writerow(["row", "column", "value", "reason"])
@@ -143,7 +144,7 @@ def _hash(value):
 def _same(stored, incoming):
     """Whether every field the incoming row sets already has that value."""
     n = len(incoming) // 8
-    return all(new == _ABSENT or new == old
+    return all(new in (_ABSENT, old)
                for old, new in zip(struct.unpack(f"{n}q", stored), struct.unpack(f"{n}q", incoming)))
 
 
@@ -387,7 +388,9 @@ class _Importer:
                 self.file_rows[f][data[f]] = (number, fingerprint)
 
     def _source(self, name):
-        return self.column("lat") + "/" + self.column("lon") if name == "location" and "lat" in self.columns.values() else self.column(name)
+        if name == "location" and "lat" in self.columns.values():
+            return self.column("lat") + "/" + self.column("lon")
+        return self.column(name)
 
     def _once(self, field, text, read):
         """`read(text)`, one list per distinct cell: rows repeating a cell share it (see BulkLoader's Memo)."""
@@ -427,7 +430,8 @@ class _Importer:
             try:
                 body["location"] = {"lat": float(raw["lat"]), "lon": float(raw["lon"])}
             except (TypeError, ValueError):
-                problems.append((self._source("location"), f"{raw.get('lat')}, {raw.get('lon')}", "not a latitude/longitude pair"))
+                problems.append((self._source("location"), f"{raw.get('lat')}, {raw.get('lon')}",
+                                 "not a latitude/longitude pair"))
         for f, words in (("role", ROLE_WORDS), ("tier", TIER_WORDS)):
             if raw.get(f):
                 value = words.get(raw[f].casefold())

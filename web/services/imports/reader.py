@@ -90,7 +90,7 @@ def _csv(path, encoding, is_header):
         delimiter = csv.Sniffer().sniff("\n".join(text.splitlines()[:20]), delimiters=",\t;").delimiter
     except csv.Error:
         delimiter = ","
-    handle = open(path, encoding=encoding, newline="")
+    handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - outlives this call: rows() or the returned close() shuts it
     reader = csv.reader(handle, delimiter=delimiter)
     try:
         found = _find_header(((reader.line_num, cells) for cells in reader), is_header)
@@ -115,9 +115,10 @@ def _csv(path, encoding, is_header):
 
 
 def _xlsx(path, sheet, is_header):
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
-    from zipfile import BadZipFile
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -143,7 +144,7 @@ def _xlsx(path, sheet, is_header):
 
 
 def _jsonl(path):
-    handle = open(path, encoding="utf-8-sig")
+    handle = open(path, encoding="utf-8-sig")  # noqa: SIM115 - outlives this call: objects() or the returned close() shuts it
     headers = []
 
     def objects():

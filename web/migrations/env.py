@@ -93,6 +93,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild a table (copy, DROP, rename). With foreign keys on, SQLite's
+            # DROP deletes the rows of every table that cascades from it (tokens, assignments...):
+            # switch them off for the migration (only possible outside a transaction), as SQLite's
+            # own ALTER TABLE procedure says.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +108,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # as every other connection has them
 
 
 if context.is_offline_mode():

@@ -53,11 +53,11 @@ sys.path.insert(0, str(ROOT))
 
 from matcher.availability import LOCAL_TZ, WEEK_SLOTS, window_weights  # noqa: E402
 from matcher.gazetteer import default_gazetteer  # noqa: E402
-from matcher.geo import haversine_km  # noqa: E402
+from matcher.geo import coarse_points, haversine_km  # noqa: E402
 from matcher.index import CandidateIndex  # noqa: E402
 from matcher.scoring import MAX_RADIUS_KM, score_candidates  # noqa: E402
 from matcher.types import ROLES, MatchRequest, Person  # noqa: E402
-from web.demo import STATIONS, SKILLS  # noqa: E402
+from web.demo import SKILLS, STATIONS  # noqa: E402
 
 CORE_DISTRICTS = {"渝中区", "江北区", "渝北区", "沙坪坝区", "九龙坡区", "南岸区"}
 CORE_WEIGHT = 4.0  # a core station draws this many times the people of an outer one
@@ -77,7 +77,8 @@ TARGETS = [
     ("HTTP p50 ms", 1_000_000, "http_p50", 40.0),
 ]
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许邓冯韩曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤")
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许邓冯韩曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁"
+                "任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力鹏飞宇浩然欣怡子涵梓轩雨晨思琪佳琳俊博")
 
 
@@ -176,13 +177,14 @@ def make_city(n: int, rng: np.random.Generator, centres: Centres, patterns_p: np
 
 
 def to_people(city: City, centres: Centres, patterns: list) -> list[Person]:
-    """The city as the matcher's Person records."""
+    """The city as the matcher's Person records, each at their coarse point, as the service indexes them."""
     districts = [centres.district[s] for s in city.station.tolist()]
+    lats, lons = coarse_points(city.lat, city.lon)
     return [
         Person(id=i + 1, name=name, lat=lat, lon=lon, role=ROLES[role], max_distance_km=radius, skills=skills,
                availability=patterns[pat], active=active, tier="core" if core else "regular", district=district)
         for i, (name, lat, lon, role, radius, skills, pat, active, core, district) in enumerate(zip(
-            city.name.tolist(), city.lat.tolist(), city.lon.tolist(), city.role.tolist(), city.radius.tolist(),
+            city.name.tolist(), lats.tolist(), lons.tolist(), city.role.tolist(), city.radius.tolist(),
             city.skills, city.availability.tolist(), city.active.tolist(), city.tier_core.tolist(), districts))
     ]
 
@@ -347,7 +349,7 @@ def load_database(url: str, city: City, centres: Centres, patterns: list, tasks:
     with app.app_context():
         db.drop_all()
         db.create_all()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         stamps = {"created_at": now, "updated_at": now}
         started = time.perf_counter()
         with db.engine.begin() as conn:
@@ -637,7 +639,7 @@ def print_summary(rows: list[dict]) -> None:
     for label, n, key, limit in TARGETS:
         row = by_n.get(n)
         value = row.get(key) if row else None
-        if value is None:
+        if value is None:  # noqa: SIM108 - clearer than a nested conditional expression
             verdict = "not measured"
         else:
             verdict = "ok" if value <= limit else "MISSED"

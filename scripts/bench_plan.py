@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench_match  # noqa: E402
 from bench_match import TaskSpec  # noqa: E402
+
 from matcher.availability import LOCAL_TZ  # noqa: E402
 from web.demo import SKILLS  # noqa: E402
 
@@ -285,8 +286,8 @@ def in_process(url: str, token: str, station_id: int, scenarios: dict, repeats: 
     from matcher import planning, scoring
     from web import create_app
     from web.extensions import db
-    from web.services.index_cache import IndexCache
     from web.services import planning as service
+    from web.services.index_cache import IndexCache
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     client = app.test_client()
@@ -348,7 +349,8 @@ def in_process(url: str, token: str, station_id: int, scenarios: dict, repeats: 
                 s["rest of request (auth, schemas, JSON, audit)"] = total - s["propose"] - s.get("assignment_ids", 0.0)
                 runs.append(s)
                 sizes = timer.sizes
-                solver = "LAPJVsp" if "LAPJVsp" in timer.spent else "linear_sum_assignment" if "linear_sum_assignment" in timer.spent else "none"
+                solver = ("LAPJVsp" if "LAPJVsp" in timer.spent
+                          else "linear_sum_assignment" if "linear_sum_assignment" in timer.spent else "none")
             results[name] = {"runs": runs, "sizes": sizes, "solver": solver, "calls": dict(timer.calls)}
             print_breakdown(name, runs, sizes, solver, timer.calls)
     finally:

@@ -1,4 +1,4 @@
-"""matcher/ is typed: mypy must accept it (the style guide's promise, kept by the suite)."""
+"""matcher/ and web/ type-check and the tree is lint-clean: mypy and ruff must accept them (kept by the suite)."""
 import shutil
 import subprocess
 import sys
@@ -9,11 +9,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _installed(tool):
+    return shutil.which(tool) is not None or (Path(sys.executable).parent / tool).exists()
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("mypy") is None and not (Path(sys.executable).parent / "mypy").exists(),
-                    reason="mypy is a dev extra")
-def test_matcher_type_checks():
-    done = subprocess.run([sys.executable, "-m", "mypy", "matcher"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+@pytest.mark.skipif(not _installed("mypy"), reason="mypy is a dev extra")
+def test_matcher_and_web_type_check():
+    done = subprocess.run([sys.executable, "-m", "mypy", "matcher", "web"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _installed("ruff"), reason="ruff is a dev extra")
+def test_ruff_passes():
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -137,14 +137,9 @@ def visible_assignment(actor, assignment_id, options=()):
     return assignment
 
 
-def station_decides(actor):
-    """Whether the actor speaks for the station on an assignment (verified hours, no-shows, ratings)."""
-    return actor.role in STAFF
-
-
 def check_assignment_change(actor, data):
     """The person asked may answer and report hours; only the station records a no-show or rates."""
-    if not station_decides(actor) and (data.get("status") == "no_show" or "rating" in data or "comment" in data):
+    if not is_staff(actor) and (data.get("status") == "no_show" or "rating" in data or "comment" in data):
         raise Forbidden("only the station records a no-show or rates a service")
 
 
@@ -260,12 +255,11 @@ def check_person_fields(actor, data, sent, volunteer=None):
             current = getattr(volunteer, name) if volunteer is not None else _CREATE_DEFAULTS.get(name)
             if data[name] != current:
                 refused[name] = [_STAFF_ONLY.get(name, "set by staff")]
-    for name in ("station_id", "requested_station_id"):
-        sid = data.get(name)
-        if name == "station_id" and actor.role == "coordinator" and sid is not None and sid not in actor.station_ids:
-            refused[name] = [f"not one of your stations: {sid}"]
+    sid = data.get("station_id")
+    if actor.role == "coordinator" and sid is not None and sid not in actor.station_ids:
+        refused["station_id"] = [f"not one of your stations: {sid}"]
     if refused:
-        raise Forbidden("these fields are set by staff: " + ", ".join(sorted(refused)), refused)
+        raise Forbidden("you may not set: " + ", ".join(sorted(refused)), refused)
 
 
 _CREATE_DEFAULTS = {"role": "volunteer", "tier": "regular", "external_id": None, "station_id": None,

@@ -22,17 +22,25 @@ _COLUMNS = (Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Voluntee
             Volunteer.services_completed, Volunteer.services_dropped, Volunteer.recent_hours, Volunteer.recent_hours_at)
 
 
-def _person(row, Person, coarse_point):
-    """A database row -> the matcher's plain Person at their coarse point (matcher loads lazily,
-    so its class and function are passed in)."""
-    lat, lon = coarse_point(row.lat, row.lon)
-    return Person(
-        id=row.id, name=row.name, lat=lat, lon=lon, role=row.role, max_distance_km=row.max_distance_km,
-        skills=tuple(row.skills or ()), availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability or ()),
-        active=row.active, tier=row.tier, district=row.district,
-        services_completed=row.services_completed, services_dropped=row.services_dropped,
-        recent_hours=row.recent_hours, recent_hours_at=row.recent_hours_at.timestamp() if row.recent_hours_at else 0.0,
-    )
+def _people(rows):
+    """Database rows -> the matcher's plain Persons, each at their coarse point (worked out for all rows at once)."""
+    import numpy as np
+
+    from matcher.geo import coarse_points
+    from matcher.types import Person  # heavy imports wait for the first match
+
+    lats, lons = coarse_points(np.fromiter((r.lat for r in rows), float, len(rows)),
+                               np.fromiter((r.lon for r in rows), float, len(rows)))
+    for row, lat, lon in zip(rows, lats.tolist(), lons.tolist()):
+        yield Person(
+            id=row.id, name=row.name, lat=lat, lon=lon, role=row.role, max_distance_km=row.max_distance_km,
+            skills=tuple(row.skills or ()),
+            availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability or ()),
+            active=row.active, tier=row.tier, district=row.district,
+            services_completed=row.services_completed, services_dropped=row.services_dropped,
+            recent_hours=row.recent_hours,
+            recent_hours_at=row.recent_hours_at.timestamp() if row.recent_hours_at else 0.0,
+        )
 
 
 class IndexCache:
@@ -48,19 +56,17 @@ class IndexCache:
         version = current_version(db.session)
         if version == self.version and self.index is not None:
             return self.index
-        from matcher.geo import coarse_point
         from matcher.index import CandidateIndex  # heavy (scikit-learn): loaded on first match
-        from matcher.types import Person
 
         with self.lock:
             if self.index is None:
                 rows = db.session.execute(select(*_COLUMNS)).all()
-                self.index = CandidateIndex().fit(_person(r, Person, coarse_point) for r in rows)
+                self.index = CandidateIndex().fit(_people(rows))
             elif version != self.version:
                 gone = db.session.scalars(
                     select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
                 self.index.remove(gone)
                 rows = db.session.execute(select(*_COLUMNS).where(Volunteer.change_version > self.version)).all()
-                self.index.upsert(_person(r, Person, coarse_point) for r in rows)
+                self.index.upsert(_people(rows))
             self.version = max(self.version, version)
         return self.index

@@ -4,6 +4,8 @@ Normalisation comes from the schemas; defaults, volunteer numbers, the people-ve
 matcher's change marker, see versioning.py) and the audit entry happen here, once, for each path.
 Import batches bypass the ORM for speed (`write_batch`) but share the same rules and helpers.
 """
+import datetime as dt
+
 from marshmallow import ValidationError
 from sqlalchemy import Integer, delete, insert, literal, select
 
@@ -136,8 +138,6 @@ def count_drop(person):
 
 
 def _from_timestamp(seconds):
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 

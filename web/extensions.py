@@ -1,4 +1,5 @@
 """Flask extensions, created unbound here and bound to an app in the factory."""
+import contextlib
 import sqlite3
 
 from flask_migrate import Migrate
@@ -18,8 +19,12 @@ def _sqlite_settings(dbapi_connection, connection_record):
     may lose the last commits, never corrupt the file)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
+            # The mode is kept in the file: the first connection switches it. Switching needs the
+            # file to itself; if another process holds it now, a later connection switches it.
+            with contextlib.suppress(sqlite3.OperationalError):
+                dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
 class Base(DeclarativeBase):

@@ -51,13 +51,17 @@ def database_url(tmp_path, _pg_schema):
 @pytest.fixture
 def app(database_url, tmp_path):
     """A fresh app bound to an empty database with the current schema."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "IMPORT_DIR": str(tmp_path / "imports")})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}"})
     if PG_URL:
         _reset_postgres(app)
     else:
         with app.app_context():
             db.create_all()
     yield app
+    from web.workers.queue import stop_embedded
+
+    stop_embedded(app)  # the in-process consumer, if a request started it
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -140,7 +144,7 @@ def live_server(app, database_url, tmp_path):
     """gunicorn serving this test's database on a loopback port (3 worker processes x 4 threads); yields the port."""
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=database_url, VOLMATCH_ENV="development", SECRET_KEY="live-server-test",
-               IMPORT_DIR=str(tmp_path / "imports"))
+               QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}")
     cmd = [sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4", "-b", f"127.0.0.1:{port}",
            "--timeout", "120", "web:create_app()"]
     import gunicorn.config

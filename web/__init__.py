@@ -13,7 +13,8 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 def create_app(config=None):
     """Build the app; `config` (a dict) overrides the class and environment settings."""
-    app = Flask(__name__, instance_relative_config=True)
+    # Each host keeps its own instance folder (VOLMATCH_INSTANCE_PATH); nothing a request needs lives there.
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("VOLMATCH_INSTANCE_PATH"))
     os.makedirs(app.instance_path, exist_ok=True)
     settings = dict(config or {})
     cls = TestingConfig if settings.get("TESTING") else config_class()
@@ -32,10 +33,12 @@ def create_app(config=None):
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
     from .services import versioning  # noqa: F401  (registers the people change marker on every session)
+    from .workers import queue
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     api.init_app(app)
+    queue.init_app(app)
 
 
 def register_blueprints(app):

@@ -155,8 +155,20 @@ def report_coverage_command(out, district, category, starts, ends, lang):
                f"gap {totals['gap']} -> {out}")
 
 
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Tasks run at once.")
+@click.option("--type", "worker_type", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
+              help="Workers as threads of this process, or as processes of their own.")
+@with_appcontext
+def worker_command(workers, worker_type):
+    """Run the task queue's consumer: imports and the scheduled jobs (until Ctrl-C or SIGTERM)."""
+    from .workers.queue import run_consumer
+
+    run_consumer(current_app._get_current_object(), workers, worker_type)
+
+
 def register(app):
     """Attach every command to the app's CLI."""
     for command in (seed_demo_command, create_token_command, revoke_token_command, import_volunteers_command,
-                    report_group):
+                    report_group, worker_command):
         app.cli.add_command(command)

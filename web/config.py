@@ -40,6 +40,15 @@ class Config:
     # Deployments serve one city: ambiguous place names (江北区) prefer this province.
     DEFAULT_PROVINCE = "500000"
     DEMO_PEOPLE = 3000
+    # The task queue (web/workers/queue.py): redis://… in production; default an SQLite file in the
+    # instance folder. QUEUE_EMBEDDED runs a consumer inside the app's own process (development).
+    QUEUE_URL: str | None = None
+    QUEUE_NAME = "volmatch"
+    QUEUE_EMBEDDED = False
+    QUEUE_EMBEDDED_WORKERS = 1
+    QUEUE_PERIODIC = True  # the scheduled jobs (closing past tasks, restarting stalled imports)
+    QUEUE_RETRY_DELAY = 10  # seconds before a failed import runs again
+    REPORT_DAYS = 30  # import reports are kept this long
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # uploads: a 100,000-row export is a few tens of MB
 
     @classmethod
@@ -49,7 +58,11 @@ class Config:
         default_db = "sqlite:///" + os.path.join(instance_path, "volmatch.sqlite")
         settings["SQLALCHEMY_DATABASE_URI"] = _database_url(default_db)
         settings["SECRET_KEY"] = os.environ.get("SECRET_KEY") or cls.SECRET_KEY
-        for name in ("RATELIMIT_STORAGE_URI", "SIGNUP_RATE_LIMIT", "AUTH_FAILURE_RATE_LIMIT", "CORS_ORIGINS", "IMPORT_DIR"):
+        settings["QUEUE_URL"] = os.environ.get("QUEUE_URL") or "sqlite:///" + os.path.join(instance_path, "queue.sqlite")
+        if os.environ.get("QUEUE_EMBEDDED"):
+            settings["QUEUE_EMBEDDED"] = os.environ["QUEUE_EMBEDDED"].lower() in ("1", "true", "yes")
+        for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX", "QUEUE_NAME", "SIGNUP_RATE_LIMIT",
+                     "AUTH_FAILURE_RATE_LIMIT", "CORS_ORIGINS"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
         if os.environ.get("VOLMATCH_DEFAULT_PROVINCE"):
@@ -62,6 +75,7 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     SECRET_KEY = "dev-only-not-secret"
+    QUEUE_EMBEDDED = True  # the quick start runs nothing but the development server
 
 
 class TestingConfig(Config):
@@ -71,6 +85,9 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-only-not-secret"
     RATELIMIT_ENABLED = False  # the rate-limit tests switch it back on
+    QUEUE_EMBEDDED = True
+    QUEUE_PERIODIC = False  # tests run the scheduled jobs themselves, at the times they choose
+    QUEUE_RETRY_DELAY = 0
 
 
 CONFIGS = {

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -200,7 +201,7 @@ class AuditEntry(Model):
     detail: Mapped[dict | None] = mapped_column(JSONList)
 
 
-ASSIGNMENT_STATUSES = ("invited", "accepted", "declined", "cancelled", "completed", "no_show")
+ASSIGNMENT_STATUSES = ("invited", "accepted", "declined", "cancelled", "completed", "no_show", "expired")
 LIVE = ("invited", "accepted")  # asked and not yet answered for good: the station may need to reach them
 SEATED = ("accepted", "completed")  # holding a seat of the task and the person's time: accepted, or served
 
@@ -292,3 +293,17 @@ class ImportJob(TimestampMixin, Model):
     unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    # Runs started on the queue: a run whose worker died is started again, up to a bound.
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+
+class ImportFile(Model):
+    """An import's uploaded file, or its rejected-rows report, kept in the database so every host and
+    worker can read it. The upload is deleted once the job has ended; reports after REPORT_DAYS."""
+
+    __tablename__ = "import_file"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # upload | report
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

@@ -70,6 +70,14 @@ def principal_for_token(token, via=""):
     return Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id, via=via)
 
 
+def principal_for_token_id(token_id, via=""):
+    """The Principal of a stored token (a queued job runs as the token that started it), or None when revoked."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.revoked_at is not None or (row.role == "volunteer" and row.volunteer_id is None):
+        return None
+    return Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id, via=via)
+
+
 def revoke(token_id):
     """Mark a token revoked; return False when there is no such token."""
     row = db.session.get(ApiToken, token_id)

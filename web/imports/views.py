@@ -95,10 +95,8 @@ class ImportReport(MethodView):
     def get(self, job_id):
         """The rejected rows of a finished import (ID numbers masked)."""
         job = job_or_404(job_id)
-        path = jobs.file_path(job, "report")
-        if job.status != "done" or not os.path.exists(path):
+        data = jobs.report(job) if job.status == "done" else None
+        if data is None:
             abort(404, message=f"import {job_id} has no report (yet)")
-        with open(path, "rb") as handle:
-            data = handle.read()
         return Response(data, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="import-{job_id}-report.csv"'})

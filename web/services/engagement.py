@@ -5,7 +5,7 @@ task never has more accepted people than its headcount. Both are checked under t
 locks (see locking.py), so concurrent requests cannot both pass a check and then both write.
 """
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth import policy
@@ -93,7 +93,7 @@ def invite_person(task, volunteer_id, plan_id=None):
     if assignment is None:
         assignment = Assignment(task=task, volunteer=person, status="invited", plan_id=plan_id)
         db.session.add(assignment)
-    elif assignment.status in ("declined", "cancelled"):
+    elif assignment.status in ("declined", "cancelled", "expired"):
         assignment.status, assignment.invited_at, assignment.plan_id = "invited", utcnow(), plan_id
         assignment.responded_at = assignment.finished_at = None
         assignment.dropped = False
@@ -105,7 +105,7 @@ def invite_person(task, volunteer_id, plan_id=None):
 
 def refresh_task_status(task):
     """open <-> filled by the accepted count; done once nobody is left to serve after someone served."""
-    if task.status in ("cancelled", "done"):
+    if task.status in ("cancelled", "done", "expired"):
         return
     counts = dict(db.session.execute(select(Assignment.status, func.count()).where(Assignment.task_id == task.id)
                                      .group_by(Assignment.status)).all())
@@ -288,3 +288,12 @@ def history(actor, volunteer_id, filters):
     totals = {k: round(v, 2) for k, v in totals.items()}
     return {"volunteer_id": person.id, "name": person.name, "volunteer_number": person.volunteer_number,
             "records": records, "totals": totals, "total_hours": round(totals["verified"] + totals["self_reported"], 2)}
+
+
+def expire_unanswered(now):
+    """Invitations still unanswered when their task starts expire (a scheduled job); return how many."""
+    started = select(Task.id).where(Task.starts_at <= now)
+    done = db.session.execute(update(Assignment).where(Assignment.status == "invited", Assignment.task_id.in_(started))
+                              .values(status="expired", finished_at=now, updated_at=now))
+    db.session.commit()
+    return done.rowcount

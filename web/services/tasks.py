@@ -1,12 +1,13 @@
 """Writes of tasks: posted inside the station's service area, changed under the booking lock."""
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 
 from ..auth import policy
 from ..common.schemas import check_window
 from ..errors import Conflict
 from ..extensions import db
-from ..models import Station, Task
+from ..models import SEATED, Assignment, Station, Task
 from . import engagement
 from .locking import lock_booking
 from .stations import check_in_area
@@ -89,3 +90,16 @@ def update(actor, task_id, data):
         engagement.refresh_task_status(task)
     db.session.commit()
     return task
+
+
+def close_past(now):
+    """Open or filled tasks whose window has passed end (a scheduled job): `done` when someone accepted
+    or served, `expired` when nobody did. Return how many of each."""
+    ended = select(Task.id).where(Task.status.in_(("open", "filled")), Task.ends_at <= now)
+    served = select(Assignment.task_id).where(Assignment.status.in_(SEATED))
+    counts = {}
+    for status, which in (("done", Task.id.in_(served)), ("expired", Task.id.not_in(served))):
+        result = db.session.execute(sql_update(Task).where(Task.id.in_(ended), which).values(status=status, updated_at=now))
+        counts[f"tasks_{status}"] = result.rowcount
+    db.session.commit()
+    return counts

@@ -4,7 +4,7 @@ from marshmallow import fields, validate, validates_schema
 from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StringList, check_window
 
 TASK_ROLES = ("volunteer", "social_worker", "any")
-STATUSES = ("open", "filled", "done", "cancelled")
+STATUSES = ("open", "filled", "done", "expired", "cancelled")  # expired: its time passed and nobody served
 
 
 class TaskSchema(PlacedSchema):

@@ -1,87 +1,81 @@
-"""Imports of uploaded files, run in a background thread of the process that received them.
+"""Imports of uploaded files, run on the task queue (see queue.py), never in the receiving web process.
 
-This is the queue-worker layer: it gives a service (the importer) an app context and a thread.
-
-The job's row holds its progress (rows read, created, updated, unchanged, rejected), written in
-short transactions of their own, so any worker can answer a poll. A job whose process stopped
-reporting for STALL_AFTER is shown as `stalled` (it is not resumed).
+The upload and, later, its rejected-rows report are kept in the database (`import_file`), so any
+host answers polls and serves the report, and any worker can run the job. The job's row holds its
+progress (rows read, created, updated, unchanged, rejected), written in short transactions of its
+own. A run claims its job (queued -> running) before it starts, so a task delivered twice runs
+once. A run that fails for a passing reason (the database went away) is retried by the queue; a
+job whose worker died stops reporting and is started again by the scheduler (imports are
+idempotent: rows already written count as unchanged); after MAX_ATTEMPTS it is failed. The upload
+is deleted once the job has ended, whichever way.
 """
-import contextlib
 import datetime as dt
 import os
-import threading
+import tempfile
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
+from ..auth.principal import principal_for_token_id
 from ..extensions import db
-from ..models import ImportJob
+from ..models import ImportFile, ImportJob
 from ..services.imports.importer import import_volunteers
 from ..services.imports.reader import TableError
 from ..types import utcnow
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".txt")
-# Progress is written every few hundred rows: a queued or running job silent this long has lost its
-# process (a restart, a crash) and is shown as `stalled`, so nobody waits on it for ever.
+MAX_ATTEMPTS = 3
+# Progress is written every few hundred rows: a running job silent this long has lost its worker.
+RESTART_AFTER = dt.timedelta(minutes=2)
+# Shown as `stalled` when even the scheduler has not moved it on (no worker or scheduler running).
 STALL_AFTER = dt.timedelta(minutes=10)
 
 
 def shown_status(job, now=None):
-    """The job's status as callers see it: `stalled` for one whose process stopped reporting."""
+    """The job's status as callers see it: `stalled` for one nobody has moved on for STALL_AFTER."""
     if job.status in ("queued", "running") and (now or utcnow()) - job.updated_at > STALL_AFTER:
         return "stalled"
     return job.status
 
 
-def job_dir(app=None):
-    """Where uploads and their reports are kept (IMPORT_DIR, default the instance folder's imports/)."""
-    app = app or current_app
-    path = app.config.get("IMPORT_DIR") or os.path.join(app.instance_path, "imports")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-def file_path(job, kind):
-    """The stored upload ('upload') or its rejected-rows report ('report') of a job."""
-    suffix = os.path.splitext(job.filename)[1].lower() if kind == "upload" else ".csv"
-    return os.path.join(job_dir(), f"{job.id}-{kind}{suffix}")
-
-
-def _estimate_rows(path):
+def _estimate_rows(data, suffix):
     """Data rows of a text table (lines less the header), or None for a workbook."""
-    if path.endswith(".xlsx"):
+    if suffix == ".xlsx":
         return None
-    lines, last = 0, b"\n"
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            lines, last = lines + chunk.count(b"\n"), chunk[-1:]
-    lines += last != b"\n"  # a last line without its newline
+    lines = data.count(b"\n") + (not data.endswith(b"\n") and bool(data))  # a last line without its newline
     return max(lines - 1, 0)
 
 
 def start(upload, *, station_id, dry_run, actor):
-    """Store the upload, create its job, and start importing it in the background as `actor`; return the job.
+    """Store the upload with a new job and put the job on the queue; return the job.
 
-    The file is kept as ``<id>-upload<suffix>`` (its own name, often Chinese, is only shown) and
-    deleted once imported; a coordinator's import only touches their stations' people.
+    The file's own name (often Chinese) is only shown; a coordinator's import only touches their
+    stations' people (the job runs as the token that started it).
     """
+    from .queue import queue_of
+
     name = os.path.basename((upload.filename or "upload.csv").replace("\\", "/"))
-    job = ImportJob(filename=name[-300:], station_id=station_id, dry_run=dry_run, token_id=actor.token_id, status="queued")
+    data = upload.read()
+    job = ImportJob(filename=name[-300:], station_id=station_id, dry_run=dry_run, token_id=actor.token_id,
+                    status="queued", rows_estimated=_estimate_rows(data, os.path.splitext(name)[1].lower()))
     db.session.add(job)
+    db.session.flush()
+    db.session.add(ImportFile(job_id=job.id, kind="upload", data=data))
     db.session.commit()
-    path = file_path(job, "upload")
-    upload.save(path)
-    job.rows_estimated = _estimate_rows(path)
-    db.session.commit()
-    app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app, job.id, path, actor), name=f"import-{job.id}", daemon=True).start()
+    queue_of(current_app).enqueue("run_import", job.id)
     return job
+
+
+def report(job):
+    """The job's rejected-rows report (CSV bytes), or None."""
+    stored = db.session.get(ImportFile, (job.id, "report"))
+    return stored.data if stored is not None else None
 
 
 def _set(job_id, **values):
     """Write progress in a transaction of its own (the import's session may be mid-batch)."""
     with db.engine.begin() as conn:
-        conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(updated_at=utcnow(), **values))
 
 
 def _counts(summary):
@@ -89,27 +83,93 @@ def _counts(summary):
             "unchanged": summary.unchanged, "rejected": summary.rejected}
 
 
-def _run(app, job_id, path, actor):
-    """The background thread: run the import and keep the job's row current."""
-    with app.app_context():
-        job = db.session.get(ImportJob, job_id)
-        station_id, dry_run, report = job.station_id, job.dry_run, file_path(job, "report")
-        db.session.rollback()
-        _set(job_id, status="running")
+def _claim(job_id):
+    """queued -> running, counting the attempt; False when another run has it or it has ended."""
+    with db.engine.begin() as conn:
+        claimed = conn.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "queued")
+                               .values(status="running", attempts=ImportJob.attempts + 1, updated_at=utcnow()))
+        return claimed.rowcount == 1
+
+
+def _end(job_id, report_bytes=None, **values):
+    """Finish a job: its status and counts, the report kept, the upload deleted (one transaction)."""
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(updated_at=utcnow(), **values))
+        if report_bytes is not None:
+            conn.execute(delete(ImportFile).where(ImportFile.job_id == job_id, ImportFile.kind == "report"))
+            conn.execute(ImportFile.__table__.insert().values(job_id=job_id, kind="report", data=report_bytes,
+                                                              created_at=utcnow()))
+        conn.execute(delete(ImportFile).where(ImportFile.job_id == job_id, ImportFile.kind == "upload"))
+
+
+def run(job_id):
+    """The queue task: run the import of a stored upload and keep the job's row current."""
+    if not _claim(job_id):
+        return
+    job = db.session.get(ImportJob, job_id)
+    upload = db.session.get(ImportFile, (job_id, "upload"))
+    actor = principal_for_token_id(job.token_id) if job.token_id is not None else None
+    station_id, dry_run, name, attempt = job.station_id, job.dry_run, job.filename, job.attempts
+    db.session.rollback()
+    if upload is None or actor is None:
+        why = "the uploaded file is gone" if upload is None else "the token that started this import was revoked"
+        _end(job_id, status="failed", message=why)
+        return
+    with tempfile.TemporaryDirectory(prefix="volmatch-import-") as folder:
+        safe = name if name not in (".", "..") and "\x00" not in name else "upload" + os.path.splitext(name)[1]
+        path = os.path.join(folder, safe)  # the file's own name: the summary and messages say it
+        report_path = os.path.join(folder, "report.csv")
+        with open(path, "wb") as handle:
+            handle.write(upload.data)
+        del upload
         try:
-            summary = import_volunteers(path, dry_run=dry_run, report_path=report, station_id=station_id, actor=actor,
-                                        progress=False, on_progress=lambda s: _set(job_id, **_counts(s)))
+            summary = import_volunteers(path, dry_run=dry_run, report_path=report_path, station_id=station_id,
+                                        actor=actor, progress=False, on_progress=lambda s: _set(job_id, **_counts(s)))
         except TableError as exc:
-            _set(job_id, status="failed", message=str(exc))
-        except Exception as exc:  # noqa: BLE001 - the job must say it failed, whatever happened
+            _end(job_id, status="failed", message=str(exc))
+        except Exception as exc:  # a passing failure (the database went away...): run again, then give up
             db.session.rollback()
-            app.logger.exception("import job %s failed", job_id)
-            _set(job_id, status="failed", message=f"internal error: {type(exc).__name__}")
+            current_app.logger.exception("import job %s failed (attempt %s)", job_id, attempt)
+            if attempt < MAX_ATTEMPTS:
+                _set(job_id, status="queued", message=f"attempt {attempt} failed ({type(exc).__name__}); retrying")
+                raise  # the queue runs the task again after QUEUE_RETRY_DELAY
+            _end(job_id, status="failed", message=f"failed {attempt} times (last: {type(exc).__name__}); "
+                                                  "rows already written are kept: upload the file again to finish")
         else:
             unknown = ", ".join(summary.unknown_columns)
-            _set(job_id, status="done", **_counts(summary),
+            with open(report_path, "rb") as handle:
+                data = handle.read()
+            _end(job_id, data, status="done", **_counts(summary),
                  message=f"unknown columns (not imported): {unknown}" if unknown else None)
         finally:
             db.session.remove()
-            with contextlib.suppress(OSError):
-                os.remove(path)  # the upload holds personal data: keep only the report
+
+
+def restart_stalled(now):
+    """Jobs running without progress for RESTART_AFTER lost their worker: queue them again (or fail
+    them after MAX_ATTEMPTS). Return the ids restarted."""
+    from .queue import queue_of
+
+    stale = db.session.scalars(select(ImportJob).where(ImportJob.status == "running",
+                                                       ImportJob.updated_at < now - RESTART_AFTER)).all()
+    restarted = []
+    for job in stale:
+        if job.attempts >= MAX_ATTEMPTS:
+            _end(job.id, status="failed", message=f"the worker stopped {job.attempts} times; rows already written "
+                                                  "are kept: upload the file again to finish")
+            continue
+        _set(job.id, status="queued", message=f"restarted after attempt {job.attempts} stopped")
+        queue_of(current_app).enqueue("run_import", job.id)
+        restarted.append(job.id)
+    db.session.rollback()
+    return restarted
+
+
+def purge(now, days):
+    """Delete reports older than `days` and any upload left by a job that has ended; return how many."""
+    ended = select(ImportJob.id).where(ImportJob.status.in_(("done", "failed")))
+    with db.engine.begin() as conn:
+        old = conn.execute(delete(ImportFile).where(ImportFile.kind == "report",
+                                                    ImportFile.created_at < now - dt.timedelta(days=days)))
+        left = conn.execute(delete(ImportFile).where(ImportFile.kind == "upload", ImportFile.job_id.in_(ended)))
+    return old.rowcount + left.rowcount

@@ -235,3 +235,22 @@ def test_old_reports_and_left_uploads_are_purged(client, app):
         assert import_jobs.purge(now + dt.timedelta(days=31), days=30) == 1
         assert db.session.get(ImportFile, (job["id"], "report")) is None
     assert client.get(f"/api/v1/imports/{job['id']}/report.csv").status_code == 404
+
+
+@pytest.mark.slow
+def test_concurrent_imports_of_one_file_never_duplicate_people(app, tmp_path, database_url):
+    """Four imports of the same file at once, rows without phone, ID number or external id: each row once."""
+    rows = 300
+    path = tmp_path / "无编号名单.csv"
+    path.write_text("姓名,特长,服务区域\n" + "".join(f"居民{i},探访,重庆市渝北区\n" for i in range(rows)), encoding="utf-8")
+    env = dict(os.environ, DATABASE_URL=database_url, VOLMATCH_ENV="development", QUEUE_EMBEDDED="0",
+               QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}")
+    runs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "web", "import-volunteers", str(path), "--jobs", "1"],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(4)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, outputs
+    assert people(app) == rows
+    created = sorted(int(line.split("created ")[1].split(",")[0]) for out in outputs for line in out.splitlines()
+                     if "created " in line)
+    assert created == [0, 0, 0, rows], outputs  # one import created them; the others found them unchanged

@@ -52,7 +52,7 @@ def register_blueprints(app):
     from .matching import blp as matching_blp
     from .planning import blp as planning_blp
     from .reports import blp as reports_blp
-    from .security import init_security
+    from .security import init_security, limit_body
     from .stations import blp as stations_blp
     from .tasks import blp as tasks_blp
     from .volunteers import blp as volunteers_blp
@@ -62,7 +62,10 @@ def register_blueprints(app):
                 imports_blp, audit_blp, me_blp):
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)  # the HTML console: not part of the OpenAPI document
+    # Authentication first (401 before any body is read), then the body's size and JSON nesting.
+    # The rate limiter checks before these; require_json_body (web/errors.py) after.
     app.before_request(load_principal)
+    app.before_request(limit_body)
     app.after_request(flush_reads)
 
     @app.route("/api/v1/docs/static/<path:filename>")

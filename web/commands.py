@@ -89,21 +89,30 @@ def import_volunteers_command(path, mapping, dry_run, report_path, station_id, e
     if jobs != "auto" and not (jobs.isdigit() and 1 <= int(jobs) <= 64):
         click.echo(f"error: --jobs {jobs}: give a number from 1 to 64, or auto", err=True)
         sys.exit(2)
+    # The IMPORT_MAX_* settings as import_volunteers' bounds (IMPORT_MAX_ROWS -> max_rows).
+    limits = {k.lower().removeprefix("import_"): v for k, v in current_app.config.items() if k.startswith("IMPORT_MAX_")}
     try:
         summary = import_volunteers(path, mapping=fields, dry_run=dry_run, report_path=report_path,
                                     station_id=station_id, encoding=encoding, sheet=sheet,
-                                    jobs=jobs if jobs == "auto" else int(jobs))
+                                    jobs=jobs if jobs == "auto" else int(jobs), **limits)
     except TableError as exc:
+        if exc.summary is not None:  # stopped part-way: what was done with the rows before
+            _import_summary(exc.summary, report_path)
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except WorkerLost as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(3)
+    _import_summary(summary, report_path)
+    sys.exit(summary.exit_status)
+
+
+def _import_summary(summary, report_path):
+    """Print what an import did (also one that stopped part-way)."""
     for line in summary.lines():
         click.echo(line)
     if summary.rejected and report_path:
         click.echo(f"  rejected rows are listed in {report_path}")
-    sys.exit(summary.exit_status)
 
 
 @click.group("report")

@@ -30,11 +30,17 @@ class Config:
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}, {}],
     }
-    # Flask-Limiter: per client address. Use a shared store (redis://...) with several workers.
+    # Rate limits (web/security.py). Memory is per worker process: several workers or hosts share
+    # budgets only through a common store (redis://127.0.0.1:6379/0).
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    SIGNUP_RATE_LIMIT = "20 per hour"
-    AUTH_FAILURE_RATE_LIMIT = "30 per minute"
+    # When the shared store (Redis) is unreachable, count in each worker's memory until it is back,
+    # rather than answer 500 or stop limiting.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    SIGNUP_RATE_LIMIT = "20 per hour"  # anonymous sign-ups per client address
+    AUTH_FAILURE_RATE_LIMIT = "30 per minute"  # requests with a bad token per client address
+    API_RATE_LIMIT: str | None = None  # every request, per token or per anonymous address (off unless set)
+    TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For is believed
     CORS_ORIGINS = None
     JSON_SORT_KEYS = False
     # Deployments serve one city: ambiguous place names (江北区) prefer this province.
@@ -49,7 +55,20 @@ class Config:
     QUEUE_PERIODIC = True  # the scheduled jobs (closing past tasks, restarting stalled imports)
     QUEUE_RETRY_DELAY = 10  # seconds before a failed import runs again
     REPORT_DAYS = 30  # import reports are kept this long
-    MAX_CONTENT_LENGTH = 100 * 1024 * 1024  # uploads: a 100,000-row export is a few tens of MB
+    # Body limits in bytes, per kind of route (web/security.py sizes each request).
+    MAX_JSON_BODY = 1024 * 1024
+    MAX_ANONYMOUS_BODY = 16 * 1024  # sign-up
+    MAX_UPLOAD_BODY = 100 * 1024 * 1024  # a 100,000-row export is a few tens of MB
+    MAX_CONTENT_LENGTH = MAX_JSON_BODY  # a backstop: every routed request gets its own limit
+    MAX_JSON_DEPTH = 64  # nesting of arrays and objects; json.loads recurses per level
+    # Bounds on one import file (README, "Bulk import"): past one the file is refused, the import stops
+    # there (rows before it kept) or the row is rejected; none lets a file hold a worker.
+    IMPORT_MAX_ROWS = 2_000_000
+    IMPORT_MAX_COLUMNS = 200
+    IMPORT_MAX_CELL_CHARS = 10_000
+    IMPORT_MAX_SHARED_STRINGS = 1_000_000  # .xlsx: openpyxl keeps them all in a list (~100 bytes each)
+    IMPORT_MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # .xlsx: their XML, unzipped (so at most as many characters)
+    IMPORT_MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # .xlsx: all its parts unzipped (a zip bomb)
 
     @classmethod
     def from_env(cls, instance_path):
@@ -62,9 +81,15 @@ class Config:
         if os.environ.get("QUEUE_EMBEDDED"):
             settings["QUEUE_EMBEDDED"] = os.environ["QUEUE_EMBEDDED"].lower() in ("1", "true", "yes")
         for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX", "QUEUE_NAME", "SIGNUP_RATE_LIMIT",
-                     "AUTH_FAILURE_RATE_LIMIT", "CORS_ORIGINS"):
+                     "AUTH_FAILURE_RATE_LIMIT", "API_RATE_LIMIT", "CORS_ORIGINS"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
+        for name in ("MAX_JSON_BODY", "MAX_ANONYMOUS_BODY", "MAX_UPLOAD_BODY", "MAX_JSON_DEPTH", "TRUSTED_PROXIES"):
+            if os.environ.get(name):
+                settings[name] = int(os.environ[name])
+        for name in [k for k in settings if k.startswith("IMPORT_MAX_")]:
+            if os.environ.get(name):
+                settings[name] = int(os.environ[name])
         if os.environ.get("VOLMATCH_DEFAULT_PROVINCE"):
             settings["DEFAULT_PROVINCE"] = os.environ["VOLMATCH_DEFAULT_PROVINCE"]
         return settings

@@ -7,10 +7,12 @@ domain error for bad input (422).
 from flask_smorest import Api
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import BadRequest as HTTPBadRequest
 from werkzeug.exceptions import Conflict as HTTPConflict
 from werkzeug.exceptions import Forbidden as HTTPForbidden
-from werkzeug.exceptions import HTTPException, UnprocessableEntity
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnprocessableEntity
 from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.exceptions import TooManyRequests as HTTPTooManyRequests
 from werkzeug.exceptions import Unauthorized as HTTPUnauthorized
 
 
@@ -18,6 +20,7 @@ class DomainError(Exception):
     """A refusal by a rule of the service; `errors` names fields ({field: [message]}) when it can."""
 
     http: type[HTTPException] | None = None  # the werkzeug exception class it becomes
+    headers: dict[str, str] | None = None  # extra response headers (Retry-After)
 
     def __init__(self, message, errors=None):
         super().__init__(message)
@@ -51,6 +54,28 @@ class Unauthorized(DomainError):
     """No (valid) credentials: HTTP 401."""
 
     http = HTTPUnauthorized
+
+
+class BadRequest(DomainError):
+    """A body refused before parsing (JSON nested too deep): HTTP 400."""
+
+    http = HTTPBadRequest
+
+
+class PayloadTooLarge(DomainError):
+    """A body over the limit of its kind of route: HTTP 413."""
+
+    http = RequestEntityTooLarge
+
+
+class TooManyRequests(DomainError):
+    """Over a rate limit: HTTP 429, saying when to try again."""
+
+    http = HTTPTooManyRequests
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 def _flatten(errors):
@@ -100,10 +125,14 @@ class VolmatchApi(Api):
         return super().handle_http_exception(error)
 
 
-def _domain_response(api, http, message, errors=None):
+def _domain_response(api, http, message, errors=None, headers=None):
     """Turn a domain refusal into the shared response of its HTTP status."""
     exc = http()
-    exc.data = {"message": message, **({"errors": errors} if errors else {})}
+    exc.data = {"message": message}
+    if errors:
+        exc.data["errors"] = errors
+    if headers:
+        exc.data["headers"] = headers
     return api.handle_http_exception(exc)
 
 
@@ -135,7 +164,7 @@ def register_error_handlers(app, api):
     @app.errorhandler(DomainError)
     def handle_domain_error(exc):
         db.session.rollback()  # a service that refuses changes nothing
-        return _domain_response(api, exc.http, exc.message, exc.errors)
+        return _domain_response(api, exc.http, exc.message, exc.errors, exc.headers)
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(exc):

@@ -6,22 +6,47 @@ from flask import g, request
 
 from ..errors import Unauthorized
 from ..extensions import db
+from ..security import spend_token_failure
 from . import audit
 from .principal import ANONYMOUS, Principal, principal_for_token
 
+# The operations anyone may call without a token, as (method, endpoint). Every other one answers 401
+# to an anonymous caller before its body is read. (A token, when given, is checked everywhere.)
+PUBLIC = frozenset({
+    ("POST", "volunteers.Volunteers"),  # sign-up
+    ("GET", "stations.Stations"),
+    ("GET", "stations.StationsById"),
+    ("GET", "api-docs.openapi_json"),
+    ("GET", "api-docs.openapi_swagger_ui"),
+    ("GET", "swagger_ui_static"),
+    ("GET", "console.console"),
+    ("GET", "console.static"),
+    ("GET", "static"),
+})
+
+
+def is_public():
+    """Whether this request's operation may be called without a token."""
+    if request.url_rule is None or request.method == "OPTIONS":
+        return True  # no such route (the router answers 404/405), or a CORS preflight: no body is read
+    method = "GET" if request.method == "HEAD" else request.method
+    return (method, request.endpoint) in PUBLIC
+
 
 def load_principal():
-    """before_request: read `Authorization: Bearer …`; a token that is given but not valid is a 401."""
+    """before_request: read `Authorization: Bearer …`; a bad token, or none where one is needed, is a 401."""
     g.principal = Principal(via=request.path[:300])  # anonymous, until a token says otherwise
     header = request.headers.get("Authorization")
     if header is None:
+        if not is_public():
+            raise Unauthorized("this needs a bearer token")
         return
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("use `Authorization: Bearer <token>`")
-    principal = principal_for_token(token.strip(), via=request.path[:300])
+    wellformed = scheme.lower() == "bearer" and token.strip()
+    principal = principal_for_token(token.strip(), via=request.path[:300]) if wellformed else None
     if principal is None:
-        raise Unauthorized("invalid or revoked token")
+        spend_token_failure()  # 429 once this address has presented too many bad tokens
+        raise Unauthorized("invalid or revoked token" if wellformed else "use `Authorization: Bearer <token>`")
     g.principal = principal
 
 

@@ -95,7 +95,7 @@ class ImportReport(MethodView):
     def get(self, job_id):
         """The rejected rows of a finished import (ID numbers masked)."""
         job = job_or_404(job_id)
-        data = jobs.report(job) if job.status == "done" else None
+        data = jobs.report(job)  # a done job's, or the rows before the stop of one that stopped part-way
         if data is None:
             abort(404, message=f"import {job_id} has no report (yet)")
         return Response(data, mimetype="text/csv",

@@ -79,8 +79,8 @@ def _set(job_id, **values):
 
 
 def _counts(summary):
-    return {"rows_read": summary.read, "created": summary.created, "updated": summary.updated,
-            "unchanged": summary.unchanged, "rejected": summary.rejected}
+    """Rows read so far, and the counts as of the import's last commit: what is written, whatever happens next."""
+    return {"rows_read": summary.read, **(summary.saved or dict.fromkeys(("created", "updated", "unchanged", "rejected"), 0))}
 
 
 def _claim(job_id):
@@ -122,11 +122,15 @@ def run(job_id):
         with open(path, "wb") as handle:
             handle.write(upload.data)
         del upload
+        limits = {k.lower().removeprefix("import_"): v for k, v in current_app.config.items() if k.startswith("IMPORT_MAX_")}
         try:
             summary = import_volunteers(path, dry_run=dry_run, report_path=report_path, station_id=station_id,
-                                        actor=actor, progress=False, on_progress=lambda s: _set(job_id, **_counts(s)))
+                                        actor=actor, progress=False, on_progress=lambda s: _set(job_id, **_counts(s)),
+                                        **limits)
         except TableError as exc:
-            _end(job_id, status="failed", message=str(exc))
+            stopped = exc.summary  # stopped part-way: the rows before are kept, and so is their report
+            _end(job_id, _read(report_path) if stopped is not None else None, status="failed", message=str(exc),
+                 **(_counts(stopped) if stopped is not None else {}))
         except Exception as exc:  # a passing failure (the database went away...): run again, then give up
             db.session.rollback()
             current_app.logger.exception("import job %s failed (attempt %s)", job_id, attempt)
@@ -137,12 +141,19 @@ def run(job_id):
                                                   "rows already written are kept: upload the file again to finish")
         else:
             unknown = ", ".join(summary.unknown_columns)
-            with open(report_path, "rb") as handle:
-                data = handle.read()
-            _end(job_id, data, status="done", **_counts(summary),
+            _end(job_id, _read(report_path), status="done", **_counts(summary),
                  message=f"unknown columns (not imported): {unknown}" if unknown else None)
         finally:
             db.session.remove()
+
+
+def _read(path):
+    """A file's bytes, or None when it was never written."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 def restart_stalled(now):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from ...auth import policy
@@ -29,14 +30,16 @@ from ...common.bulk_load import MAX_REMEMBERED, BulkLoader
 from ...common.bulk_write import BulkWriter
 from ...common.personal import mask_id_number, normalize_id_number, normalize_phone
 from ...common.spreadsheet import safe_row
+from ...config import Config
 from ...extensions import db
 from ...models import Station, Volunteer
 from ...volunteers.schemas import VolunteerSchema
 from .. import people
 from .cells import clean, parse_availability, phone_text, split_list
 from .headers import map_headers
+from .lock import import_lock
 from .parallel import auto_jobs, prepared_rows
-from .reader import TableError, open_table
+from .reader import Limits, TableError, clip, listed, open_table
 
 BATCH_ROWS = 5000
 
@@ -63,6 +66,11 @@ class Summary:
     rejected: int = 0
     unknown_columns: list = field(default_factory=list)
     elapsed: float = 0.0
+    saved: dict = field(default_factory=dict)  # the counts as of the last commit (what is written)
+
+    def counts(self):
+        """created, updated, unchanged and rejected so far."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
 
     @property
     def rows_per_second(self):
@@ -96,11 +104,12 @@ class Report:
             self.writer.writerow(["row", "column", "value", "reason"])
 
     def reject(self, row, column, value, reason):
-        """Write one problem; ID numbers are masked, even in the report."""
+        """Write one problem; ID numbers are masked, even in the report, and long values clipped."""
         if self.writer:
             if column in self.masked_columns and value and len(value) > 8:
                 value = mask_id_number(value)
-            self.writer.writerow(safe_row([row, column, "" if value is None else value, reason]))
+            value = clip(value) if isinstance(value, str) else "" if value is None else value
+            self.writer.writerow(safe_row([row, clip(column, 100), value, clip(reason, 500)]))
 
     def close(self):
         if self.handle:
@@ -163,8 +172,9 @@ UNVERIFIED = ("possible duplicate of a person who registered themselves; staff c
 class _Importer:
     """The state of one import run."""
 
-    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id, actor):
+    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id, actor, max_cell_chars):
         self.path, self.columns, self.headers, self.actor = path, columns, headers, actor
+        self.max_cell_chars = max_cell_chars
         scope = policy.station_scope(actor)
         # A coordinator's import (`scope`: their station ids) touches only the people of those
         # stations (policy.may_change_person); a row whose key belongs to anyone else is refused,
@@ -254,7 +264,10 @@ class _Importer:
         problems), with data converted for `BulkWriter.insert`.
         """
         raw = self._raw(values)
-        problems = []
+        problems = [(self.column(f), text, f"{len(text):,} characters: a cell may have at most {self.max_cell_chars:,} "
+                     "(IMPORT_MAX_CELL_CHARS)") for f, text in raw.items() if text and len(text) > self.max_cell_chars]
+        if problems:  # not read any further: parsing a long cell costs time, storing it space
+            return (None,) * len(KEY_FIELDS), problems, None
         body = self._body(raw, problems)
         keys = tuple(body.get(f) for f in KEY_FIELDS)
         if problems:
@@ -494,8 +507,13 @@ PROGRESS_EVERY = 500  # rows between two calls of `on_progress`
 
 
 def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, station_id=None, encoding=None,
-                      sheet=None, progress=None, on_progress=None, actor=None, jobs=1):
-    """Import a table file; return its Summary. Raises TableError when the file cannot be read at all.
+                      sheet=None, progress=None, on_progress=None, actor=None, jobs=1,
+                      max_rows=Config.IMPORT_MAX_ROWS, max_columns=Config.IMPORT_MAX_COLUMNS,
+                      max_cell_chars=Config.IMPORT_MAX_CELL_CHARS, max_shared_strings=Config.IMPORT_MAX_SHARED_STRINGS,
+                      max_shared_strings_bytes=Config.IMPORT_MAX_SHARED_STRINGS_BYTES,
+                      max_unzipped_bytes=Config.IMPORT_MAX_UNZIPPED_BYTES):
+    """Import a table file; return its Summary. Raises TableError when the file cannot be read at all,
+    or not to its end (its `summary` then says what was done with the rows before; they are kept).
 
     ``jobs`` worker processes read and validate rows (see parallel.py; "auto": by file size and
     cores); the result is the same for any number.
@@ -505,39 +523,48 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
     anyone else are reported, not merged.
     ``on_progress(summary)``, if given, is called with the counts so far every PROGRESS_EVERY rows
     and once at the end (rows are written in batches of BATCH_ROWS).
+    The ``max_*`` bounds (the IMPORT_MAX_* settings, see README) keep a hostile file from holding a
+    worker: past one the file is refused, or the import stops there, or the row is rejected.
     """
     started = time.perf_counter()
-    name = os.path.basename(path)
+    name = os.path.basename(path)  # messages say the file's own name, never the server's folder
     actor = dataclasses.replace(actor, via=f"import {name}"[:300]) if actor else command_line(f"import {name}")
     if station_id is not None and db.session.get(Station, station_id) is None:
         raise TableError(f"--station {station_id}: no such station")
-    kind, _, headers, rows, close = open_table(path, encoding=encoding, sheet=sheet,
+    limits = Limits(rows=max_rows, columns=max_columns, cell_chars=max_cell_chars, shared_strings=max_shared_strings,
+                    shared_strings_bytes=max_shared_strings_bytes, unzipped_bytes=max_unzipped_bytes)
+    kind, _, headers, rows, close = open_table(path, limits=limits, encoding=encoding, sheet=sheet,
                                                is_header=lambda cells: "name" in map_headers(cells, mapping)[0].values())
     try:
         if jobs == "auto":
             jobs = auto_jobs(path, kind)
-        return _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress,
-                    actor, jobs if kind != "jsonl" else 1)  # JSON Lines may add columns on the way
+        with contextlib.nullcontext() if dry_run else import_lock(db.engine):  # one writing import at a time
+            return _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started,
+                        on_progress, actor, jobs if kind != "jsonl" else 1, max_cell_chars)  # JSON Lines may add columns
     finally:
         close()
 
 
-def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None,
-         actor=None, jobs=1):
+def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None,
+         actor=None, jobs=1, max_cell_chars=Config.IMPORT_MAX_CELL_CHARS):
     """The import proper, over an opened table."""
     columns, unknown = map_headers(headers, mapping)
     if "name" not in columns.values():
-        raise TableError(f"{path}: no name column (looked for 姓名/name; found: {', '.join(map(str, headers)) or 'nothing'})")
-    summary = Summary(path=path, dry_run=dry_run, unknown_columns=unknown)
+        raise TableError(f"{name}: no name column (looked for 姓名/name; found: {', '.join(listed(headers)) or 'nothing'})")
+    summary = Summary(path=name, dry_run=dry_run, unknown_columns=listed(unknown))  # listed: a job's message stays small
     id_columns = [str(headers[i]) for i, f in columns.items() if f == "id_number"]
     report = Report(report_path, masked_columns=id_columns)
-    importer = _Importer(path, columns, headers, set(columns.values()), dry_run=dry_run, report=report,
-                         station_id=station_id, actor=actor)
+    importer = _Importer(name, columns, headers, set(columns.values()), dry_run=dry_run, report=report,
+                         station_id=station_id, actor=actor, max_cell_chars=max_cell_chars)
     show = sys.stderr.isatty() if progress is None else progress
+    stop = None
     try:
         with _fewer_collections():
             shown = tqdm(rows, disable=not show, unit=" rows", desc="importing")
             for number, values, source, prepared in prepared_rows(importer, iter(shown), jobs):
+                if isinstance(values, TableError):  # the file ends here for us (damaged, or past a bound)
+                    stop = values
+                    break
                 summary.read += 1
                 if isinstance(values, Exception):
                     report.reject(number, "", "", f"unreadable line: {values}")
@@ -546,14 +573,22 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
                 if kind == "jsonl" and len(headers) != len(importer.headers):
                     importer.columns, extra = map_headers(headers, mapping)
                     importer.headers = list(headers)
-                    summary.unknown_columns = extra
-                outcome = importer.row(number, values, source, prepared)
+                    summary.unknown_columns = listed(extra)
+                try:
+                    outcome = importer.row(number, values, source, prepared)
+                except SQLAlchemyError:
+                    raise  # the database's trouble, not the row's
+                except Exception as exc:  # noqa: BLE001 - whatever a row's data sets off is that row's error
+                    report.reject(number, "", "", f"could not be read: {type(exc).__name__}: {exc}")
+                    outcome = "rejected"
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
                 if len(importer.creates) + len(importer.updates) + len(importer.hash_only) >= BATCH_ROWS:
                     importer.flush()
+                    summary.saved = summary.counts()
                 if on_progress is not None and summary.read % PROGRESS_EVERY == 0:
                     on_progress(summary)
-            importer.flush()
+            importer.flush()  # the rows before a stop are good: kept (a rerun finds them unchanged)
+            summary.saved = summary.counts()
     finally:
         report.close()
         if dry_run:
@@ -561,4 +596,7 @@ def _run(path, kind, headers, rows, mapping, dry_run, report_path, station_id, p
     summary.elapsed = time.perf_counter() - started
     if on_progress is not None:
         on_progress(summary)
+    if stop is not None:
+        done = "checked (dry run)" if dry_run else "imported"
+        raise TableError(f"{stop} — the {summary.read:,} rows before it were {done}", summary)
     return summary

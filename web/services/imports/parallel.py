@@ -47,7 +47,13 @@ def _start_worker():
 
 
 def _prepare(items):
-    return [(i, _importer.prepare(values)) for i, values in items]
+    prepared = []
+    for i, values in items:
+        try:
+            prepared.append((i, _importer.prepare(values)))
+        except Exception:  # noqa: BLE001 - left to the main process, which meets it again and reports the row
+            continue
+    return prepared
 
 
 def prepared_rows(importer, rows, jobs):

@@ -239,3 +239,13 @@ def test_page_far_past_the_end_is_empty(client):
     response = client.get(URL + "?page=276594992215963442610176")
     assert response.status_code == 200 and response.get_json() == []
     assert client.get(URL + "?station_id=99999999999999").status_code == 422
+
+
+def test_a_patch_cannot_store_half_a_slot(client):
+    """A partial load (PATCH) still needs whole slots; one without `end` once broke every later match."""
+    stored = client.post(URL, json={"name": "甲", "address": "重庆市渝北区"}).get_json()
+    half = [{"day": "sat", "start": "09:00"}]
+    response = client.patch(f"{URL}/{stored['id']}", json={"availability": half})
+    assert response.status_code == 422 and "availability" in response.get_json()["errors"]
+    created = client.post(URL, json={"name": "乙", "address": "重庆市渝北区", "availability": half})
+    assert created.status_code == 422  # and the first answer was not remembered as valid

@@ -138,6 +138,9 @@ class SlotList(fields.List):
         self._valid = {}
 
     def _deserialize(self, value, attr, data, **kwargs):
+        # A slot is always whole, also in a partial load (a PATCH): marshmallow would otherwise pass
+        # the partial load on, and a slot without its `end` would be stored (and cached as valid).
+        kwargs["partial"] = False
         key = repr(value) if isinstance(value, list) else None
         hit = self._valid.get(key) if key is not None else None
         if hit is None:

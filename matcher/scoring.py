@@ -27,7 +27,7 @@ from .availability import byte_span, coverage_of_bytes, format_span, free_spans,
 from .geo import compass_points, geodesic_km_many
 from .index import CandidateIndex, Segment
 from .skills import Resolved, is_chinese, normalise_term
-from .types import ROLES, Match, MatchRequest, Person
+from .types import ROLES, Match, MatchRequest
 
 MAX_RADIUS_KM = 500.0
 FACTORS = ("skill", "distance", "availability", "reliability", "fairness")
@@ -36,12 +36,7 @@ FACTORS = ("skill", "distance", "availability", "reliability", "fairness")
 def _strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
                keys: Sequence[str | None]) -> NDArray[np.float64]:
     """(k, len(keys)) strengths of these people's skill columns; unknown keys are 0."""
-    out = np.zeros((len(rows), len(keys)))
-    for j, key in enumerate(keys):
-        col = index.columns_.get(key) if key is not None else None
-        if col is not None:
-            out[:, j] = seg.skill_values(col, rows)
-    return out
+    return seg.skill_values(rows, [index.columns_.get(key) if key is not None else None for key in keys])
 
 
 def _wanted_strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
@@ -77,6 +72,15 @@ class Ranked:
     window: NDArray[np.float64]  # minutes of the task in each quarter-hour slot of the week (672,)
 
 
+def _pattern_coverage(seg: Segment, span: slice, span_weights: NDArray[np.float64],
+                      total_minutes: float) -> NDArray[np.float64]:
+    """(len(seg.bitmaps),) share of the window each weekly pattern of the segment is free for.
+
+    People share a few patterns, so this is worked out per pattern, then looked up per row.
+    """
+    return coverage_of_bytes(seg.bitmaps[:, span], span_weights, total_minutes)
+
+
 Places = dict[tuple[int, float, float, float], tuple[NDArray[np.intp], NDArray[np.float64]]]
 
 
@@ -102,41 +106,51 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
     when = request.starts_at.timestamp()  # fairness looks at hours served before the task
     excluded = np.fromiter(request.exclude_ids, dtype=np.int64) if request.exclude_ids else None
 
-    parts = []
+    parts = [(0, np.empty(0, dtype=np.intp), np.empty(0), np.empty((0, len(FACTORS))), np.empty(0, dtype=np.int64))]
     for s, seg in enumerate(index.segments_):
+        people = seg.people
+        if len(people) == 0:
+            continue
+        by_pattern = _pattern_coverage(seg, span, span_weights, total_minutes)
+        free = by_pattern > 0 if request.partial else by_pattern >= 1 - 1e-9
+        codes = people.availability
         # Nobody travels farther than the widest radius in the segment: search no farther.
-        reach = min(radius, float(seg.radius_km.max())) if len(seg.ids) else 0.0
-        key = (s, request.lat, request.lon, reach)
-        found = places.get(key) if places is not None else None
-        if found is None:
-            rows, dist = seg.within(request.lat, request.lon, reach)
-            keep = seg.alive[rows] & seg.active[rows] & (dist <= seg.radius_km[rows])
-            found = rows[keep], dist[keep]
-            if places is not None:
-                places[key] = found
-        rows, dist = found
-        keep = np.ones(len(rows), dtype=bool)
-        if role is not None:
-            keep &= seg.role[rows] == role
+        reach = min(radius, seg.widest_km)
+        if places is None:  # people not free at the time, or of another role, are dropped before any distance
+            rows, dist = seg.within(request.lat, request.lon, reach, free, role)
+            keep = seg.alive[rows] & people.active[rows]
+        else:  # a plan's tasks share places, not times: the place's search is kept for the next task
+            key = (s, request.lat, request.lon, reach)
+            found = places.get(key)
+            if found is None:
+                rows, dist = seg.within(request.lat, request.lon, reach)
+                keep = seg.alive[rows] & people.active[rows]
+                found = places[key] = rows[keep], dist[keep]
+            rows, dist = found
+            keep = free[codes[rows]]
+            if role is not None:
+                keep &= people.role[rows] == role
         if excluded is not None:
-            keep &= ~np.isin(seg.ids[rows], excluded)
+            keep &= ~np.isin(people.id[rows], excluded)
         rows, dist = rows[keep], dist[keep]
-        cover = coverage_of_bytes(seg.availability.take(rows, axis=0)[:, span], span_weights, total_minutes)
-        keep = cover > 0 if request.partial else cover >= 1 - 1e-9
-        rows, dist, cover = rows[keep], dist[keep], cover[keep]
+        cover = by_pattern[codes[rows]]
         if required:
             keep = _has_required(index, seg, rows, required)
             rows, dist, cover = rows[keep], dist[keep], cover[keep]
         skill = _wanted_strengths(index, seg, rows, wanted).mean(axis=1) if wanted else np.ones(len(rows))
-        near = np.clip(1 - dist / np.minimum(seg.radius_km[rows], radius), 0.0, 1.0)
+        near = np.clip(1 - dist / np.minimum(people.max_distance_km[rows], radius), 0.0, 1.0)
         reliable = seg.reliability[rows]
-        fair = engagement.fairness(engagement.decayed(seg.recent_hours[rows], seg.recent_at[rows], when))
-        parts.append((s, rows, dist, np.column_stack([skill, near, cover, reliable, fair]), seg.ids[rows]))
+        # Fairness is 1 for nobody's recent hours: worked out only for people who served lately.
+        hours = people.recent_hours[rows]
+        fair = np.ones(len(rows))
+        served = np.flatnonzero(hours > 0)
+        fair[served] = engagement.fairness(engagement.decayed(hours[served], people.recent_hours_at[rows[served]], when))
+        parts.append((s, rows, dist, np.column_stack([skill, near, cover, reliable, fair]), people.id[rows]))
 
     rows = np.concatenate([p[1] for p in parts])
     ids = np.concatenate([p[4] for p in parts])
     dist = np.concatenate([p[2] for p in parts])
-    comps = np.concatenate([p[3] for p in parts]) if len(rows) else np.empty((0, len(FACTORS)))
+    comps = np.concatenate([p[3] for p in parts])
     w = np.array(request.weights.as_tuple())
     # einsum, not `@`: a BLAS call on a (k, 5) matrix costs more in thread start-up than it saves.
     score = np.clip(np.einsum("ij,j->i", comps, w / w.sum()), 0.0, 1.0)
@@ -152,15 +166,16 @@ def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match
     wanted = [index.vocabulary_.resolve(s) for s in request.skills]
     weights = ranked.window
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills
-    people = [index.segments_[ranked.segments[i]].people[ranked.rows[i]] for i in ranked.order]
-    lats, lons = np.array([p.lat for p in people]), np.array([p.lon for p in people])
+    shown = [(index.segments_[ranked.segments[i]], int(ranked.rows[i])) for i in ranked.order]
+    lats = np.array([seg.people.lat[row] for seg, row in shown])
+    lons = np.array([seg.people.lon[row] for seg, row in shown])
     km = geodesic_km_many(request.lat, request.lon, lats, lons)
     directions = compass_points(request.lat, request.lon, lats, lons)
     spans_seen: dict[bytes, list[str]] = {}
     return [
-        _match(index, index.segments_[ranked.segments[i]], int(ranked.rows[i]), float(ranked.scores[i]),
-               ranked.components[i], wanted, weights, request, chinese, float(km[j]), directions[j], spans_seen)
-        for j, i in enumerate(ranked.order)
+        _match(index, seg, row, float(ranked.scores[i]), ranked.components[i], wanted, weights, request, chinese,
+               float(km[j]), directions[j], spans_seen)
+        for j, ((seg, row), i) in enumerate(zip(shown, ranked.order))
     ]
 
 
@@ -190,25 +205,28 @@ def _match(index: CandidateIndex, seg: Segment, row: int, score: float, comps: N
            wanted: list[Resolved], weights: NDArray[np.float64], request: MatchRequest, chinese: bool,
            km: float, direction: str, spans_seen: dict[bytes, list[str]]) -> Match:
     """Build one result with its reasons (only for the few rows returned)."""
-    person = seg.people[row]
-    reasons = _skill_reasons(index, person.skills, wanted, chinese)
+    people = seg.people
+    reasons = _skill_reasons(index, people.skills_of(row), wanted, chinese)
     reasons.append(f"{km:.1f} km" if chinese else f"{km:.1f} km away")
-    reasons.extend(_free_text(seg.availability[row].tobytes(), weights, chinese, spans_seen))
-    reasons.extend(_engagement_reasons(person, request.starts_at.timestamp(), chinese))
+    reasons.extend(_free_text(seg.bitmaps[people.availability[row]].tobytes(), weights, chinese, spans_seen))
+    reasons.extend(_engagement_reasons(int(people.services_completed[row]), int(people.services_dropped[row]),
+                                       float(people.recent_hours[row]), float(people.recent_hours_at[row]),
+                                       request.starts_at.timestamp(), chinese))
     return Match(
-        volunteer_id=person.id, name=person.name, role=person.role, score=round(score, 4),
+        volunteer_id=int(people.id[row]), name=people.name[row], role=ROLES[people.role[row]], score=round(score, 4),
         distance_km=round(km, 2), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
-        reasons=reasons, district=person.district, direction=direction,
+        reasons=reasons, district=people.districts[people.district[row]], direction=direction,
     )
 
 
-def _engagement_reasons(person: Person, when: float, chinese: bool) -> list[str]:
+def _engagement_reasons(done: int, dropped: int, hours: float, hours_at: float, when: float,
+                        chinese: bool) -> list[str]:
     """'completed 5 of 6 services', '12 h served lately', or 'new: no past service'."""
-    done, accepted = person.services_completed, person.services_completed + person.services_dropped
+    accepted = done + dropped
     if accepted == 0:
         return ["新志愿者，尚无服务记录" if chinese else "new: no past service"]
     reasons = [f"已完成 {done}/{accepted} 次服务" if chinese else f"completed {done} of {accepted} services"]
-    recent = float(engagement.decayed(person.recent_hours, person.recent_hours_at, when))
+    recent = float(engagement.decayed(hours, hours_at, when))
     if recent >= 0.5:
         reasons.append(f"近期服务约 {recent:.0f} 小时" if chinese else f"about {recent:.0f} h served lately")
     else:

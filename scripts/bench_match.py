@@ -3,10 +3,15 @@
 For each size N it builds a city (people spread around the demo stations' districts, the urban
 core denser), then measures:
 
-1. matcher only: ``CandidateIndex().fit(people)`` and ``score_candidates`` for varied tasks;
+1. matcher only: ``CandidateIndex().fit_columns(...)`` and ``score_candidates`` for varied tasks;
 2. a brute-force numpy pass scoring all N people (no spatial index), as a baseline;
-3. end to end: the people, stations and tasks bulk-loaded into a database, the app served by
-   gunicorn on 127.0.0.1, and ``GET /api/v1/tasks/<id>/matches`` timed over HTTP.
+3. end to end: the people, stations and tasks bulk-loaded into a database, then the app served by
+   gunicorn with the shipped ``gunicorn.conf.py`` (its timeout; ``--workers`` of them, default 2)
+   on 127.0.0.1: the time from the server accepting connections to each worker's first match
+   answer (workers told apart by the pid in the access log), whether any worker was killed, each
+   worker's memory as PSS (``/proc/<pid>/smaps_rollup``: pages shared with the master and the
+   other workers counted once, split between them), and ``GET /api/v1/tasks/<id>/matches`` timed
+   over HTTP.
 
 It prints figures and a summary against the targets; it asserts nothing.
 
@@ -17,9 +22,9 @@ Run (from the repository root, with the venv active)::
     python scripts/bench_match.py --sizes 100000 --profile    # + where score_candidates and the route spend time
     python scripts/bench_match.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench  # WIPED per size
 
-The whole default run (10k, 100k, 1M) takes about 4-6 minutes on 2 cores and needs ~10 GB of RAM
-at 1M (two gunicorn workers each hold their own index). Figures move with other load on the
-machine: each size prints the load average.
+The whole default run (10k, 100k, 1M) takes about 2-3 minutes on 2 cores (most of it loading the
+database and the brute-force baseline) and needs about 2 GB of RAM at 1M. Figures move with other load on the machine: each size
+prints the load average.
 
 Without ``--database-url`` each size gets a fresh SQLite file in a temporary directory. A given
 database is emptied (drop_all/create_all) before each size: never point it at real data.
@@ -35,6 +40,7 @@ import io
 import json
 import os
 import pstats
+import re
 import resource
 import socket
 import subprocess
@@ -54,9 +60,9 @@ sys.path.insert(0, str(ROOT))
 from matcher.availability import LOCAL_TZ, WEEK_SLOTS, window_weights  # noqa: E402
 from matcher.gazetteer import default_gazetteer  # noqa: E402
 from matcher.geo import coarse_points, haversine_km  # noqa: E402
-from matcher.index import CandidateIndex  # noqa: E402
+from matcher.index import CandidateIndex, PeopleColumns  # noqa: E402
 from matcher.scoring import MAX_RADIUS_KM, score_candidates  # noqa: E402
-from matcher.types import ROLES, MatchRequest, Person  # noqa: E402
+from matcher.types import ROLES, MatchRequest  # noqa: E402
 from web.demo import SKILLS, STATIONS  # noqa: E402
 
 CORE_DISTRICTS = {"渝中区", "江北区", "渝北区", "沙坪坝区", "九龙坡区", "南岸区"}
@@ -72,9 +78,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 TARGETS = [
     ("build s", 100_000, "build_s", 5.0),
     ("matcher p50 ms", 100_000, "matcher_p50", 5.0),
-    ("HTTP p50 ms", 100_000, "http_p50", 15.0),
-    ("HTTP p99 ms", 100_000, "http_p99", 50.0),
-    ("HTTP p50 ms", 1_000_000, "http_p50", 40.0),
+    ("first match s", 100_000, "first_s", 5.0),
+    ("HTTP p50 ms", 100_000, "http_p50", 5.0),
+    ("HTTP p99 ms", 100_000, "http_p99", 20.0),
+    ("first match s", 1_000_000, "first_s", 5.0),
+    ("worker PSS MB", 1_000_000, "worker_pss", 1024.0),
+    ("HTTP p50 ms", 1_000_000, "http_p50", 15.0),
 ]
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许邓冯韩曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁"
@@ -176,17 +185,17 @@ def make_city(n: int, rng: np.random.Generator, centres: Centres, patterns_p: np
     )
 
 
-def to_people(city: City, centres: Centres, patterns: list) -> list[Person]:
-    """The city as the matcher's Person records, each at their coarse point, as the service indexes them."""
-    districts = [centres.district[s] for s in city.station.tolist()]
+def to_columns(city: City, centres: Centres, patterns: list) -> PeopleColumns:
+    """The city as the matcher's columns, each person at their coarse point, as the service indexes them."""
     lats, lons = coarse_points(city.lat, city.lon)
-    return [
-        Person(id=i + 1, name=name, lat=lat, lon=lon, role=ROLES[role], max_distance_km=radius, skills=skills,
-               availability=patterns[pat], active=active, tier="core" if core else "regular", district=district)
-        for i, (name, lat, lon, role, radius, skills, pat, active, core, district) in enumerate(zip(
-            city.name.tolist(), lats.tolist(), lons.tolist(), city.role.tolist(), city.radius.tolist(),
-            city.skills, city.availability.tolist(), city.active.tolist(), city.tier_core.tolist(), districts))
-    ]
+    n = len(city)
+    return PeopleColumns.build(
+        id=np.arange(1, n + 1), name=city.name.tolist(), lat=lats, lon=lons, role=[ROLES[r] for r in city.role.tolist()],
+        max_distance_km=city.radius, skills=city.skills, availability=[patterns[p] for p in city.availability.tolist()],
+        active=city.active, tier=["core" if core else "regular" for core in city.tier_core.tolist()],
+        district=[centres.district[s] for s in city.station.tolist()], services_completed=np.zeros(n, dtype=int),
+        services_dropped=np.zeros(n, dtype=int), recent_hours=np.zeros(n), recent_hours_at=np.zeros(n),
+    )
 
 
 @dataclass
@@ -259,10 +268,10 @@ def percentiles(ms: list[float]) -> tuple[float, float, float]:
     return tuple(float(np.percentile(ms, q)) for q in (50, 95, 99)) if ms else (float("nan"),) * 3
 
 
-def bench_matcher(people: list[Person], tasks: list[TaskSpec]) -> dict:
+def bench_matcher(people: PeopleColumns, tasks: list[TaskSpec]) -> dict:
     """Time the index build and score_candidates over the tasks."""
     started = time.perf_counter()
-    index = CandidateIndex().fit(people)
+    index = CandidateIndex().fit_columns(people)
     build_s = time.perf_counter() - started
     score_candidates(index, tasks[0].request())  # first call pays for lazy imports / caches
     latencies, results = [], []
@@ -289,16 +298,17 @@ def _brute_coverage(packed: np.ndarray, weights: np.ndarray, chunk: int = 131_07
 def brute_force(index: CandidateIndex, request: MatchRequest) -> list[int]:
     """Score ALL rows of the main segment with plain numpy (no tree); the ranked ids, as the matcher."""
     seg = index.segments_[0]
+    people = seg.people
     vocab, cols = index.vocabulary_, index.columns_
     radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
-    dist = haversine_km(request.lat, request.lon, seg.lat, seg.lon)
-    allowed = np.minimum(seg.radius_km, radius)
+    dist = haversine_km(request.lat, request.lon, people.lat, people.lon)
+    allowed = np.minimum(people.max_distance_km, radius)
     near = np.clip(1 - dist / allowed, 0.0, 1.0)
-    cover = _brute_coverage(seg.availability, window_weights(request.starts_at, request.ends_at))
-    keep = seg.alive & seg.active & (dist <= allowed)
+    cover = _brute_coverage(seg.bitmaps[people.availability], window_weights(request.starts_at, request.ends_at))
+    keep = seg.alive & people.active & (dist <= allowed)
     keep &= cover > 0 if request.partial else cover >= 1 - 1e-9
     if request.role in ROLES:
-        keep &= seg.role == ROLES.index(request.role)
+        keep &= people.role == ROLES.index(request.role)
     for text in request.required_skills:
         col = cols.get(vocab.resolve(text).key)
         keep &= (seg.skills[:, [col]].toarray()[:, 0] >= 1.0) if col is not None else False
@@ -316,8 +326,8 @@ def brute_force(index: CandidateIndex, request: MatchRequest) -> list[int]:
     score = np.clip((w.skill * skill + w.distance * near + w.availability * cover)
                     / (w.skill + w.distance + w.availability), 0.0, 1.0)
     rows = np.flatnonzero(keep)
-    order = np.lexsort((seg.ids[rows], dist[rows], -score[rows]))[: request.limit]
-    return seg.ids[rows[order]].tolist()
+    order = np.lexsort((people.id[rows], dist[rows], -score[rows]))[: request.limit]
+    return people.id[rows[order]].tolist()
 
 
 def bench_brute(index: CandidateIndex, tasks: list[TaskSpec], expected: list[list[int]]) -> dict:
@@ -430,31 +440,63 @@ def proc_mb(pid: int, field: str = "VmHWM") -> float:
     return float("nan")
 
 
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's memory in MB: ``pss`` (shared pages split between their sharers), ``rss``, ``private``."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if rest.strip().endswith("kB"):
+            fields[name] = int(rest.split()[0]) / 1024
+    return {"pss": fields["Pss"], "rss": fields["Rss"],
+            "private": fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0)}
+
+
+# The access log line of each request: worker pid, the benchmark's request number, status.
+ACCESS_FORMAT = "bench %(p)s %({x-bench-request}i)s %(s)s"
+ACCESS_LINE = re.compile(r"^bench <(\d+)> (\d+) (\d+)$", re.MULTILINE)
+
+
 @contextlib.contextmanager
 def serve(url: str, workers: int, log_path: Path):
-    """Run gunicorn on a free loopback port; yield (port, master Popen); stop it afterwards."""
+    """gunicorn with `workers` sync workers, all started; yield (port, master) (used by scripts/bench_plan.py)."""
+    with start_server(url, workers, log_path, threads=1) as (port, master, _):
+        deadline = time.monotonic() + 60
+        while len(worker_pids(master.pid)) < workers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield port, master
+
+
+@contextlib.contextmanager
+def start_server(url: str, workers: int, log_path: Path, threads: int | None = None):
+    """Run gunicorn with gunicorn.conf.py on a free loopback port; yield (port, master, seconds to accept).
+
+    The master builds the index before it opens the port (see gunicorn.conf.py); the time from
+    start to the first accepted connection is reported separately from what follows.
+    """
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, VOLMATCH_ENV="development")
-    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "1", "-b", f"127.0.0.1:{port}",
-           "--timeout", "1200", "--graceful-timeout", "5", "web:create_app()"]
+    cmd = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+           "--access-logformat", ACCESS_FORMAT, "web:create_app()"]
+    if threads is not None:
+        cmd[-1:-1] = ["--threads", str(threads)]
     import gunicorn.config
 
     if hasattr(gunicorn.config, "ControlSocketDisable"):  # gunicorn >= 25.1 opens ~/.gunicorn/gunicorn.ctl otherwise
         cmd.insert(-1, "--no-control-socket")
+    started = time.monotonic()
     with open(log_path, "wb") as log:
         master = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = started + 1200
         while True:
             if master.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({master.returncode}):\n{log_path.read_text()[-3000:]}")
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                if len(worker_pids(master.pid)) >= workers:
-                    break
+                break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
-        yield port, master
+            time.sleep(0.02)
+        yield port, master, time.monotonic() - started
     finally:
         master.terminate()
         try:
@@ -471,34 +513,61 @@ def http_get(conn: http.client.HTTPConnection, path: str, headers: dict) -> tupl
     return response.status, response.read()
 
 
-def bench_http(url: str, token: str, tasks: list[TaskSpec], expected: list[list[int]], workers: int,
-               log_path: Path) -> dict:
-    """Serve the app, warm every worker, time one GET /matches per task, read worker memory."""
-    headers = {"Authorization": f"Bearer {token}"}
-    with serve(url, workers, log_path) as (port, master):
-        pids = worker_pids(master.pid)
-        wait_idle(pids)
-        idle_mb = max(proc_mb(p) for p in pids)
-        warm = [0.0] * workers
-        statuses = [0] * workers
+def first_matches(port: int, headers: dict, workers: int, tasks: int, log_path: Path,
+                  accepted_at: float) -> dict[int, float]:
+    """Seconds from the server accepting connections to each worker's first match answer, by worker pid.
 
-        def first(i: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1200)
-            started = time.perf_counter()
-            statuses[i] = http_get(conn, f"/api/v1/tasks/{i + 1}/matches", headers)[0]
-            warm[i] = time.perf_counter() - started
+    Two clients send matches, each on a new connection (so the kernel hands them to any worker),
+    numbered in a header the access log records with the pid of the worker that answered; they stop
+    once every worker has answered one (or after 300 s).
+    """
+    answered: dict[int, float] = {}  # request number -> when its answer arrived
+    lock, stop = threading.Lock(), threading.Event()
+    counter = iter(range(1, 10**9))
+
+    def client() -> None:
+        while not stop.is_set():
+            with lock:
+                number = next(counter)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            status, _ = http_get(conn, f"/api/v1/tasks/{number % tasks + 1}/matches",
+                                 {**headers, "X-Bench-Request": str(number), "Connection": "close"})
             conn.close()
+            if status != 200:
+                raise RuntimeError(f"first matches: HTTP {status}")
+            with lock:
+                answered[number] = time.monotonic()
 
-        # Concurrent first requests: a sync worker busy building its index accepts nothing else,
-        # so each worker gets one of them.
-        threads = [threading.Thread(target=first, args=(i,)) for i in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if any(s != 200 for s in statuses):
-            raise RuntimeError(f"warm-up answered {statuses}:\n{log_path.read_text()[-3000:]}")
-        warm_mb = [proc_mb(p) for p in pids]
+    def first_by_worker() -> dict[int, float]:
+        firsts: dict[int, float] = {}
+        for pid, number, _status in ACCESS_LINE.findall(log_path.read_text()):
+            with lock:
+                at = answered.get(int(number))
+            if at is not None:
+                firsts[int(pid)] = min(firsts.get(int(pid), at), at)
+        return firsts
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 300
+    while len(first_by_worker()) < workers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return {pid: at - accepted_at for pid, at in sorted(first_by_worker().items())}
+
+
+def bench_http(url: str, token: str, tasks: list[TaskSpec], expected: list[list[int]], workers: int,
+               log_path: Path, threads: int | None = None) -> dict:
+    """Serve the app, time each worker's first match, time one GET /matches per task, read worker memory."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with start_server(url, workers, log_path, threads) as (port, master, start_s):
+        accepted_at = time.monotonic()
+        first = first_matches(port, headers, workers, len(tasks), log_path, accepted_at)
+        pids = worker_pids(master.pid)
+        warm = {pid: memory_mb(pid) for pid in pids}
 
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         latencies, agree = [], 0
@@ -513,8 +582,12 @@ def bench_http(url: str, token: str, tasks: list[TaskSpec], expected: list[list[
                 raise RuntimeError(f"{path}: HTTP {status} {body[:300]!r}")
             agree += [r["volunteer_id"] for r in json.loads(body)["results"]] == want
         conn.close()
-        peak_mb = [proc_mb(p) for p in pids]
-    return {"warm_s": warm, "idle_mb": idle_mb, "warm_mb": warm_mb, "peak_mb": max(peak_mb), "workers_mb": peak_mb,
+        after = {pid: memory_mb(pid) for pid in worker_pids(master.pid)}
+        master_mb = memory_mb(master.pid)
+    log = log_path.read_text()
+    return {"start_s": start_s, "first_s": first, "warm_mb": warm, "after_mb": after, "master_mb": master_mb,
+            "killed": log.count("WORKER TIMEOUT") + log.count("was sent SIGKILL"),
+            "restarted": set(after) != set(pids) or len(first) < workers,
             "latencies": latencies, "agree": agree, "count": len(tasks)}
 
 
@@ -539,9 +612,9 @@ def stage_breakdown(index: CandidateIndex, tasks: list[TaskSpec]) -> str:
 
         setattr(owner, name, wrapper)
 
-    timed(Segment, "within", "Segment.within (BallTree radius query)")
-    timed(scoring, "coverage_of_bytes", "availability.coverage_of_bytes")
+    timed(Segment, "within", "Segment.within (grid radius query)")
     timed(scoring, "_wanted_strengths", "_wanted_strengths (skills)")
+    timed(scoring, "_pattern_coverage", "_pattern_coverage (availability)")
     timed(scoring, "_has_required", "_has_required")
     timed(scoring, "_match", "_match (reasons: geodesic, free_spans)")
     try:
@@ -618,16 +691,17 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 def print_summary(rows: list[dict]) -> None:
     """The final table per N, and each target with ok/MISSED."""
-    head = ["N", "build s", "matcher p50/p95/p99 ms", "mean hits", "brute p50 ms", "brute/idx",
-            "HTTP p50/p95/p99 ms", "worker peak MB", "bench peak MB"]
+    head = ["N", "build s", "matcher p50/p95/p99 ms", "mean hits", "brute p50 ms", "brute/idx", "server start s",
+            "first match s", "HTTP p50/p95/p99 ms", "worker PSS MB", "bench peak MB"]
     lines = []
     for r in rows:
         lines.append([
             f"{r['n']:,}", fmt(r["build_s"], 2),
             "/".join(fmt(r.get(k), 2) for k in ("matcher_p50", "matcher_p95", "matcher_p99")),
             fmt(r["mean_hits"]), fmt(r.get("brute_p50")), fmt(r.get("ratio")) + ("x" if r.get("ratio") else ""),
+            fmt(r.get("start_s")), fmt(r.get("first_s"), 2),
             "/".join(fmt(r.get(k)) for k in ("http_p50", "http_p95", "http_p99")),
-            fmt(r.get("worker_mb"), 0), fmt(r["bench_mb"], 0),
+            fmt(r.get("worker_pss"), 0), fmt(r["bench_mb"], 0),
         ])
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(head)]
     print("\n== Summary ==")
@@ -652,12 +726,18 @@ def run_http(n: int, args: argparse.Namespace, workdir: Path, city: City, centre
     url = args.database_url or f"sqlite:///{workdir / f'bench_{n}.sqlite'}"
     token, timings = load_database(url, city, centres, patterns, tasks)
     print(f"database: {n:,} people + {len(tasks)} tasks inserted in {timings['insert_s']:.1f} s ({url})", flush=True)
-    h = bench_http(url, token, tasks, expected, args.workers, workdir / f"gunicorn_{n}.log")
+    h = bench_http(url, token, tasks, expected, args.workers, workdir / f"gunicorn_{n}.log", args.threads)
     h50, h95, h99 = percentiles(h["latencies"])
-    print(f"HTTP: first request per worker (index load) {', '.join(f'{s:.2f} s' for s in h['warm_s'])}; "
-          f"worker peak RSS idle {h['idle_mb']:.0f} MB -> after warm-up "
-          f"{', '.join(f'{v:.0f}' for v in h['warm_mb'])} MB -> after run {', '.join(f'{v:.0f}' for v in h['workers_mb'])} MB",
-          flush=True)
+    first = list(h["first_s"].values())
+    print(f"HTTP: gunicorn accepted connections {h['start_s']:.1f} s after its start (the master builds the index "
+          f"first); first match answered by each worker {', '.join(f'{s:.2f}' for s in first)} s after that; "
+          f"workers killed: {h['killed']}{', restarted' if h['restarted'] else ''}", flush=True)
+    for label, key in (("after first match", "warm_mb"), ("after the run", "after_mb")):
+        print(f"HTTP: worker memory {label}: " + "; ".join(
+            f"PSS {m['pss']:.0f} MB (RSS {m['rss']:.0f}, private {m['private']:.0f})" for m in h[key].values()),
+            flush=True)
+    print(f"HTTP: master PSS {h['master_mb']['pss']:.0f} MB; all processes together "
+          f"{h['master_mb']['pss'] + sum(m['pss'] for m in h['after_mb'].values()):.0f} MB", flush=True)
     print(f"HTTP: {h['count']} sequential GET /api/v1/tasks/<id>/matches: p50 {h50:.1f} / p95 {h95:.1f} / "
           f"p99 {h99:.1f} ms, max {max(h['latencies']):.1f} ms; same ranked ids as the matcher for "
           f"{h['agree']}/{h['count']}", flush=True)
@@ -667,7 +747,9 @@ def run_http(n: int, args: argparse.Namespace, workdir: Path, city: City, centre
         for suffix in ("", "-journal", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(str(workdir / f"bench_{n}.sqlite") + suffix)
-    return {"http_p50": h50, "http_p95": h95, "http_p99": h99, "worker_mb": h["peak_mb"]}
+    return {"http_p50": h50, "http_p95": h95, "http_p99": h99, "start_s": h["start_s"],
+            "first_s": max(first) if len(first) == args.workers else float("inf"),
+            "worker_pss": max(m["pss"] for m in h["after_mb"].values())}
 
 
 def run_size(n: int, args: argparse.Namespace, workdir: Path) -> dict:
@@ -678,7 +760,7 @@ def run_size(n: int, args: argparse.Namespace, workdir: Path) -> dict:
     patterns, patterns_p = availability_patterns()
     started = time.perf_counter()
     city = make_city(n, rng, centres, patterns_p)
-    people = to_people(city, centres, patterns)
+    people = to_columns(city, centres, patterns)
     tasks = make_tasks(args.tasks, rng, centres)
     core = np.isin(np.array(centres.district)[city.station], list(CORE_DISTRICTS)).mean()
     print(f"city: {n:,} people in {time.perf_counter() - started:.1f} s ({core:.0%} in the urban core, "
@@ -729,6 +811,7 @@ def main(argv: list[str] | None = None) -> None:
                                                "(default: a fresh SQLite file in a temp dir)")
     parser.add_argument("--skip-http", action="store_true", help="matcher and brute force only")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default %(default)s)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true",
                         help="also time score_candidates' stages, and run and cProfile the route in-process")

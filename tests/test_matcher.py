@@ -183,7 +183,7 @@ def test_upsert_and_remove_are_seen_by_the_next_query():
 def test_upserts_merge_into_the_tree_when_recent_segment_grows():
     index = CandidateIndex(rebuild_fraction=0.01).fit([person(i, 1 + (i % 50) / 10) for i in range(1, 1001)])
     index.upsert([person(i, 0.05) for i in range(2000, 2600)])
-    assert len(index.segments_[1].ids) == 0 and len(index) == 1600
+    assert len(index.segments_[1].people) == 0 and len(index) == 1600
     assert score_candidates(index, request(limit=5))[0].volunteer_id >= 2000
 
 

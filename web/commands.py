@@ -72,7 +72,7 @@ def import_volunteers_command(path, mapping, dry_run, report_path, station_id, e
     import json
     import sys
 
-    from .services.imports.importer import import_volunteers
+    from .services.imports.importer import import_volunteers, limits_of
     from .services.imports.parallel import WorkerLost
     from .services.imports.reader import TableError
 
@@ -89,8 +89,7 @@ def import_volunteers_command(path, mapping, dry_run, report_path, station_id, e
     if jobs != "auto" and not (jobs.isdigit() and 1 <= int(jobs) <= 64):
         click.echo(f"error: --jobs {jobs}: give a number from 1 to 64, or auto", err=True)
         sys.exit(2)
-    # The IMPORT_MAX_* settings as import_volunteers' bounds (IMPORT_MAX_ROWS -> max_rows).
-    limits = {k.lower().removeprefix("import_"): v for k, v in current_app.config.items() if k.startswith("IMPORT_MAX_")}
+    limits = limits_of(current_app.config)
     try:
         summary = import_volunteers(path, mapping=fields, dry_run=dry_run, report_path=report_path,
                                     station_id=station_id, encoding=encoding, sheet=sheet,

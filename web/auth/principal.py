@@ -64,15 +64,16 @@ def issue_token(role, *, station_ids=(), volunteer_id=None, name=None):
 
 def principal_for_token(token, via=""):
     """The Principal a bearer token stands for, or None when it is unknown, revoked or orphaned."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or (row.role == "volunteer" and row.volunteer_id is None):
-        return None
-    return Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id, via=via)
+    return _principal_of(db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token))), via)
 
 
 def principal_for_token_id(token_id, via=""):
     """The Principal of a stored token (a queued job runs as the token that started it), or None when revoked."""
-    row = db.session.get(ApiToken, token_id)
+    return _principal_of(db.session.get(ApiToken, token_id), via)
+
+
+def _principal_of(row, via):
+    """The Principal a token row stands for, or None when it is missing, revoked or its person is gone."""
     if row is None or row.revoked_at is not None or (row.role == "volunteer" and row.volunteer_id is None):
         return None
     return Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id, via=via)

@@ -9,7 +9,7 @@ from ..auth import audit, policy
 from ..extensions import db
 from ..models import Station
 from .engagement import booked_people
-from .stations import check_in_area
+from .stations import check_in_area, place_field
 
 TASK_FIELDS = ("lat", "lon", "starts_at", "ends_at", "skills", "required_skills", "role")
 WEIGHTS = ("w_skill", "w_distance", "w_availability", "w_reliability", "w_fairness")
@@ -88,7 +88,7 @@ def for_body(actor, index_cache, body):
             body.update(lat=station.lat, lon=station.lon)
     if "lat" not in body:
         raise ValidationError({"location": ["give `location`, an `address`, or a `station_id`"]})
-    field = "address" if "address" in body and "location" not in body else "location"
+    field = place_field(body)
     bounds = [station] if station is not None else policy.area_stations(actor)
     if bounds is not None:
         check_in_area(bounds, body["lat"], body["lon"], field)

@@ -14,6 +14,11 @@ def distance_km(station, lat, lon):
     return float(haversine_km(station.lat, station.lon, [lat], [lon])[0])
 
 
+def place_field(data):
+    """The body field a place came from, for naming it in an error: `address`, else `location`."""
+    return "address" if "address" in data and "location" not in data else "location"
+
+
 def check_in_area(stations, lat, lon, field="location"):
     """Refuse (422 on `field`) a point outside the service area of every one of these stations."""
     if not stations:

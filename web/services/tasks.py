@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import SEATED, Assignment, Station, Task
 from . import engagement
 from .locking import lock_booking
-from .stations import check_in_area
+from .stations import check_in_area, place_field
 
 
 def _station(station_id):
@@ -19,10 +19,6 @@ def _station(station_id):
     if station is None:
         raise ValidationError({"station_id": [f"no station with id {station_id}"]})
     return station
-
-
-def _place_field(data):
-    return "address" if "address" in data and "location" not in data else "location"
 
 
 def listing(actor, filters):
@@ -50,7 +46,7 @@ def create(actor, data):
     if "lat" not in data:
         data.update(lat=station.lat, lon=station.lon, district=data.get("district") or station.district)
     else:
-        check_in_area([station], data["lat"], data["lon"], _place_field(data))
+        check_in_area([station], data["lat"], data["lon"], place_field(data))
     task = Task(status="open", **data)
     db.session.add(task)
     db.session.commit()
@@ -74,7 +70,7 @@ def update(actor, task_id, data):
     check_window(starts, ends)
     if "lat" in data or "station_id" in data:
         station = db.session.get(Station, data.get("station_id", task.station_id))
-        check_in_area([station], data.get("lat", task.lat), data.get("lon", task.lon), _place_field(data))
+        check_in_area([station], data.get("lat", task.lat), data.get("lon", task.lon), place_field(data))
     if data.get("status") == "cancelled" and task.status == "done":
         raise Conflict("status", "task is done and cannot be cancelled")
     accepted = engagement.seats_taken(task.id)

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select, update
 from ..auth.principal import principal_for_token_id
 from ..extensions import db
 from ..models import ImportFile, ImportJob
-from ..services.imports.importer import import_volunteers
+from ..services.imports.importer import import_volunteers, limits_of
 from ..services.imports.reader import TableError
 from ..types import utcnow
 
@@ -122,7 +122,7 @@ def run(job_id):
         with open(path, "wb") as handle:
             handle.write(upload.data)
         del upload
-        limits = {k.lower().removeprefix("import_"): v for k, v in current_app.config.items() if k.startswith("IMPORT_MAX_")}
+        limits = limits_of(current_app.config)
         try:
             summary = import_volunteers(path, dry_run=dry_run, report_path=report_path, station_id=station_id,
                                         actor=actor, progress=False, on_progress=lambda s: _set(job_id, **_counts(s)),

@@ -506,6 +506,11 @@ def _fewer_collections():
 PROGRESS_EVERY = 500  # rows between two calls of `on_progress`
 
 
+def limits_of(config):
+    """The IMPORT_MAX_* settings as `import_volunteers`' bounds (IMPORT_MAX_ROWS -> max_rows)."""
+    return {k.lower().removeprefix("import_"): v for k, v in config.items() if k.startswith("IMPORT_MAX_")}
+
+
 def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, station_id=None, encoding=None,
                       sheet=None, progress=None, on_progress=None, actor=None, jobs=1,
                       max_rows=Config.IMPORT_MAX_ROWS, max_columns=Config.IMPORT_MAX_COLUMNS,

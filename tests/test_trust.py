@@ -218,3 +218,41 @@ def test_coordinators_change_their_stations_people_through_the_api_and_imports_a
     assert "registered with a station this import may not change" in report
     assert client.get(f"/api/v1/volunteers/{member['id']}").get_json()["name"] == "周一二"
     assert client.get(f"/api/v1/volunteers/{outsider['id']}").get_json()["name"] == "吴二"
+
+
+def test_a_coordinator_cannot_move_a_member_to_another_station(anon, client, station, make_token):
+    other = client.post("/api/v1/stations", json={"name": "南岸站", "location": {"lat": 29.52, "lon": 106.56}}).get_json()
+    member = client.post("/api/v1/volunteers", json={"name": "郑三", "address": "重庆市渝北区",
+                                                     "station_id": station["id"]}).get_json()
+    coordinator = bearer(make_token("coordinator", station_ids=[station["id"]]))
+    moved = anon.patch(f"/api/v1/volunteers/{member['id']}", json={"station_id": other["id"]}, environ_base=coordinator)
+    assert moved.status_code == 403 and "station_id" in moved.get_json()["errors"]
+    assert client.get(f"/api/v1/volunteers/{member['id']}").get_json()["station_id"] == station["id"]
+
+
+def test_a_queued_import_does_not_run_with_a_revoked_token(app, runner, make_token, tmp_path):
+    """The job runs as the token that started it: revoked meanwhile, the job fails and writes nobody."""
+    from sqlalchemy import func, select
+
+    from web.extensions import db
+    from web.models import ImportFile, ImportJob, Volunteer
+    from web.workers import import_jobs
+
+    token = make_token("admin")
+    with app.app_context():
+        from web.auth.principal import principal_for_token
+
+        actor = principal_for_token(token)
+        job = ImportJob(filename="名单.csv", token_id=actor.token_id, status="queued")
+        db.session.add(job)
+        db.session.flush()
+        db.session.add(ImportFile(job_id=job.id, kind="upload", data="姓名,地址\n王五,重庆市渝北区\n".encode()))
+        db.session.commit()
+        job_id = job.id
+    assert runner.invoke(args=["revoke-token", str(actor.token_id)]).exit_code == 0
+    with app.app_context():
+        import_jobs.run(job_id)
+        job = db.session.get(ImportJob, job_id)
+        assert (job.status, job.message) == ("failed", "the token that started this import was revoked")
+        assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 0
+        assert db.session.get(ImportFile, (job_id, "upload")) is None

@@ -16,10 +16,11 @@ of the index, both are merged into a fresh main segment.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -661,6 +662,21 @@ class CandidateIndex:
         if where is None:
             raise KeyError(person_id)
         return self.segments_[where[0]].people.person(where[1])
+
+    def changed(self, *, removed: Iterable[int] = (), upserted: PeopleColumns | None = None) -> CandidateIndex:
+        """A new index with these people removed and these upserted; this one is left as it was.
+
+        Queries running on this index in other threads meanwhile see it whole: the caller swaps
+        the returned index in with one assignment. The arrays no change touches are shared; the
+        ``alive`` flags, the segment list and the skill columns are copied (a few MB at 1,000,000 rows).
+        """
+        new = copy.copy(self)
+        new.columns_ = dict(self.columns_)
+        new.segments_ = [replace(seg, alive=seg.alive.copy()) for seg in self.segments_]
+        new.remove(removed)
+        if upserted is not None:
+            new.upsert_columns(upserted)
+        return new
 
     def upsert(self, people: Iterable[Person]) -> None:
         """Add or replace people; they land in the recent segment until the next merge."""

@@ -119,3 +119,32 @@ def test_gunicorn_builds_the_index_once_in_the_master(app, database_url, client,
     assert "Traceback" not in text, text
     built = re.findall(r"candidate index: (\d+) people", text)
     assert built == ["39"], text  # once, before the workers started
+
+
+@pytest.mark.parametrize("changes", [2, 40], ids=["into-the-recent-segment", "merged-into-a-new-main-segment"])
+def test_a_change_never_alters_the_index_a_running_match_holds(app, monkeypatch, changes):
+    """A match in another thread keeps the index it started with, whole: changes are built aside and swapped in.
+
+    Changed in place, a match running while a person moved would see them neither where they
+    were nor where they went (killed in the main segment, not yet in the recent one).
+    """
+    import matcher.index
+
+    monkeypatch.setattr(matcher.index, "_REBUILD_MIN_ROWS", 10)
+    with app.app_context():
+        db.session.add_all([_volunteer(i) for i in range(1, 60)])
+        db.session.commit()
+        cache = IndexCache()
+        held = cache.fresh_index()
+        rows = db.session.scalars(db.select(Volunteer).order_by(Volunteer.id)).all()
+        before = {r.id: held.person(r.id) for r in rows}
+
+        for row in rows[:changes]:
+            row.lat, row.skills = 29.8, ["法律援助"]
+        db.session.delete(rows[-1])
+        db.session.commit()
+        fresh = cache.fresh_index()
+
+        assert fresh is not held and rows[-1].id not in fresh
+        assert fresh.person(rows[0].id).skills == ("法律援助",)
+        assert len(held) == 59 and {r.id: held.person(r.id) for r in rows} == before

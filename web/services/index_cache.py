@@ -5,8 +5,9 @@ home: every distance, direction and plan a coordinator can see or probe is compu
 no number of calls locates a person more precisely than the cell.
 
 Before each match the process reads the people version (one indexed row). If it moved, only
-the people changed since are re-read and upserted, and tombstoned ones removed. So nobody changed
-a moment ago, in any worker, is missed, and 1,000,000 rows are not re-read per request.
+the people changed since are re-read and upserted, and tombstoned ones removed, into a new index
+swapped in whole (a match running in another thread keeps the one it started with). So nobody
+changed a moment ago, in any worker, is missed, and 1,000,000 rows are not re-read per request.
 
 Served by gunicorn (gunicorn.conf.py), the master builds the index before it forks the workers
 (`preload`): they share its arrays and no request builds it. Elsewhere (`flask run`, tests) a
@@ -104,13 +105,15 @@ class IndexCache:
         with self.lock:
             if self.index is None:
                 self.index = CandidateIndex().fit_columns(read_people())
-            elif version != self.version:
+            elif version > self.version:
                 gone = db.session.scalars(
                     select(VolunteerTombstone.volunteer_id).where(VolunteerTombstone.version > self.version))
-                self.index.remove(gone)
-                self.index.upsert_columns(read_people(Volunteer.change_version > self.version))
+                # Built aside and swapped in: a match running in another thread keeps the index it
+                # started with, whole, never one half-way through the change.
+                self.index = self.index.changed(removed=gone,
+                                                upserted=read_people(Volunteer.change_version > self.version))
             self.version = max(self.version, version)
-        return self.index
+            return self.index
 
 
 def preload(app):

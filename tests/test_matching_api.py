@@ -56,6 +56,20 @@ def test_ranked_explained_matches(client, city):
     assert all(0 <= v <= 1 for r in body["results"] for v in [r["score"], *r["components"].values()])
 
 
+def test_match_answers_are_exactly_what_their_schema_documents(client, city, station):
+    """The match routes send the service's plain answer without a marshmallow dump: it must be the documented shape."""
+    from web.matching.schemas import MatchResponseSchema
+
+    task, _ = city
+    stored = client.get(f"/api/v1/tasks/{task['id']}/matches").get_json()
+    unsaved = client.post("/api/v1/matches", json={"station_id": station["id"], "starts_at": "2026-12-05T09:00",
+                                                   "ends_at": "2026-12-05T10:00"}).get_json()
+    for body in (stored, unsaved):
+        assert body["results"] and MatchResponseSchema().dump(body) == body
+        assert all(type(r["score"]) is float and type(r["distance_km"]) is float and type(r["volunteer_id"]) is int
+                   for r in body["results"])
+
+
 def test_options(client, city):
     task, ids = city
     url = f"/api/v1/tasks/{task['id']}/matches"

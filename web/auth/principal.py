@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ApiToken, Station
+from ..models import ApiToken, Station, token_station
 from ..types import utcnow
 
 ROLES = ("admin", "coordinator", "volunteer")
@@ -64,19 +64,29 @@ def issue_token(role, *, station_ids=(), volunteer_id=None, name=None):
 
 def principal_for_token(token, via=""):
     """The Principal a bearer token stands for, or None when it is unknown, revoked or orphaned."""
-    return _principal_of(db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token))), via)
+    return _principal_where(ApiToken.token_hash == hash_token(token), via)
 
 
 def principal_for_token_id(token_id, via=""):
     """The Principal of a stored token (a queued job runs as the token that started it), or None when revoked."""
-    return _principal_of(db.session.get(ApiToken, token_id), via)
+    return _principal_where(ApiToken.id == token_id, via)
 
 
-def _principal_of(row, via):
-    """The Principal a token row stands for, or None when it is missing, revoked or its person is gone."""
-    if row is None or row.revoked_at is not None or (row.role == "volunteer" and row.volunteer_id is None):
+def _principal_where(condition, via):
+    """The Principal of the token meeting `condition`, or None when it is missing, revoked or its person is gone.
+
+    One query on every request: the token's row with its stations joined (one row per station).
+    """
+    rows = db.session.execute(
+        select(ApiToken.id, ApiToken.role, ApiToken.volunteer_id, ApiToken.revoked_at, token_station.c.station_id)
+        .outerjoin(token_station, token_station.c.token_id == ApiToken.id).where(condition)).all()
+    if not rows:
         return None
-    return Principal(row.role, row.id, frozenset(row.station_ids), row.volunteer_id, via=via)
+    token_id, role, volunteer_id, revoked_at, _ = rows[0]
+    if revoked_at is not None or (role == "volunteer" and volunteer_id is None):
+        return None
+    stations = frozenset(r.station_id for r in rows if r.station_id is not None)
+    return Principal(role, token_id, stations, volunteer_id, via=via)
 
 
 def revoke(token_id):

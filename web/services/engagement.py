@@ -42,12 +42,11 @@ def overlapping_booking(volunteer_id, starts_at, ends_at, exclude_task_id=None):
 def booked_people(starts_at, ends_at, task_id=None):
     """Ids of people who cannot be matched to this window: accepted on (or served) an overlapping task,
     or already asked (in any state) for this very task."""
-    stmt = (select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
-            .where(Assignment.status.in_(SEATED), Task.starts_at < ends_at, Task.ends_at > starts_at))
-    ids = set(db.session.scalars(stmt))
+    seated = (select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
+              .where(Assignment.status.in_(SEATED), Task.starts_at < ends_at, Task.ends_at > starts_at))
     if task_id is not None:
-        ids.update(db.session.scalars(select(Assignment.volunteer_id).where(Assignment.task_id == task_id)))
-    return frozenset(ids)
+        seated = seated.union(select(Assignment.volunteer_id).where(Assignment.task_id == task_id))
+    return frozenset(db.session.connection().execute(seated).scalars())
 
 
 def seats_taken(task_id):

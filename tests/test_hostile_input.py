@@ -92,6 +92,10 @@ def test_every_operation_that_is_not_public_answers_401_to_an_anonymous_junk_bod
     spec = anon.get("/api/v1/openapi.json").get_json()
     operations = {(method, path) for path, item in spec["paths"].items() for method in item if method in METHODS}
     assert operations >= PUBLIC, "a public operation was renamed: update PUBLIC here and in web/auth/context.py"
+    assert spec["security"] == [{"bearerAuth": []}]  # the document says a token is needed...
+    documented_public = {(method, path) for path, item in spec["paths"].items() for method, op in item.items()
+                         if method in METHODS and {} in op.get("security", spec["security"])}
+    assert documented_public == PUBLIC  # ...but for exactly the operations that answer without one
     assert len(operations) > 30
     for method, path in sorted(operations - PUBLIC):
         url = re.sub(r"\{[^}]+\}", "1", path)
@@ -289,6 +293,17 @@ def test_two_workers_on_one_redis_share_the_budget(make_app, redis_prefix):
     bad = [workers[i % 2].get("/api/v1/stations", headers={"Authorization": "Bearer wrong"}).status_code
            for i in range(6)]
     assert bad == [401, 401, 401, 401, 429, 429]
+
+
+def test_with_the_shared_store_down_limits_are_counted_in_memory_not_answered_with_500(make_app):
+    """Redis gone (nothing listens on the port): bad tokens still get 401 then 429, the rest are served."""
+    down = "redis://127.0.0.1:9/0"  # the discard port: nothing answers there
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=down, AUTH_FAILURE_RATE_LIMIT="3 per minute",
+                   SIGNUP_RATE_LIMIT="2 per hour")
+    client = app.test_client()
+    _bad_token_budget_spent(client, 3)
+    assert client.get("/api/v1/me", environ_base=bearer(issue(app))).status_code == 200
+    assert _sign_ups(client, "203.0.113.1", 3) == [201, 201, 429]
 
 
 # -- the same attacks against gunicorn on loopback ----------------------------------------------

@@ -173,6 +173,81 @@ def test_an_unreadable_upload_fails_and_leaves_no_file(client, app):
         assert db.session.scalars(select(ImportFile).where(ImportFile.job_id == job["id"])).all() == []
 
 
+def test_with_the_queue_unreachable_an_upload_is_a_503_and_nothing_is_kept(database_url, tmp_path, _pg_schema):
+    """A broker that is down (nothing listens): the caller is told to retry, the job is failed, the file deleted."""
+    from .conftest import _reset_postgres
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "QUEUE_EMBEDDED": False,
+                      "QUEUE_URL": "redis://127.0.0.1:9/0"})  # the discard port
+    if _pg_schema:
+        _reset_postgres(app)
+    else:
+        with app.app_context():
+            db.create_all()
+    with app.app_context():
+        from web.auth.principal import issue_token
+
+        token = issue_token("admin")[1]
+        db.session.commit()
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO("姓名,手机\n张伟,13800138000\n".encode()),
+                                                           filename="名单.csv")})
+    response = app.test_client().post("/api/v1/imports", data=body, environ_base=bearer(token),
+                                      content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 503 and "task queue" in response.get_json()["message"]
+    assert int(response.headers["Retry-After"]) > 0
+    with app.app_context():
+        job = db.session.scalars(select(ImportJob)).one()
+        assert job.status == "failed" and "task queue" in job.message
+        assert db.session.scalars(select(ImportFile)).all() == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+FORKS = """
+import sys, threading
+from web import create_app
+from web.extensions import db
+from web.services.imports import parallel
+from web.workers import import_jobs
+
+used = []
+real = parallel.prepared_rows
+def spy(importer, rows, jobs):
+    used.append(jobs)
+    return real(importer, rows, jobs)
+import web.services.imports.importer as importer
+importer.prepared_rows = spy
+
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1], "QUEUE_EMBEDDED": False,
+                  "QUEUE_URL": sys.argv[2], "IMPORT_JOBS": 2})
+with app.app_context():
+    import_jobs.run(int(sys.argv[3]))        # a queue worker process: one thread, may fork
+    thread = threading.Thread(target=lambda: app.app_context().push() or import_jobs.run(int(sys.argv[4])))
+    thread.start(); thread.join()             # a worker thread: imports in its own thread
+print(used)
+"""
+
+
+def test_a_worker_process_reads_an_upload_with_import_jobs_processes_a_worker_thread_with_none(web_only, tmp_path):
+    client = web_only.test_client()
+    from web.auth.principal import issue_token
+
+    with web_only.app_context():
+        token = issue_token("admin")[1]
+        db.session.commit()
+    client.environ_base.update(bearer(token))
+    rows = "姓名,手机,地址\n" + "".join(f"志愿者{i},1380013{i:04d},重庆市渝北区\n" for i in range(3000))
+    first, second = upload(client, rows.encode()), upload(client, rows.encode(), name="again.csv")
+    done = subprocess.run([sys.executable, "-c", FORKS, web_only.config["SQLALCHEMY_DATABASE_URI"],
+                           web_only.config["QUEUE_URL"], str(first["id"]), str(second["id"])],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[2, 1]"
+    assert client.get(f"/api/v1/imports/{first['id']}").get_json()["created"] == 3000
+    assert client.get(f"/api/v1/imports/{second['id']}").get_json()["unchanged"] == 3000
+    assert people(web_only) == 3000
+
+
 def test_a_task_delivered_twice_runs_once(client, app):
     job = upload(client, "姓名,手机,地址\n张伟,13800138000,重庆市渝北区\n".encode())
     wait(client, job["id"], lambda b: b["status"] == "done", timeout=60)

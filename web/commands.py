@@ -165,8 +165,9 @@ def report_coverage_command(out, district, category, starts, ends, lang):
 
 @click.command("worker")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Tasks run at once.")
-@click.option("--type", "worker_type", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
-              help="Workers as threads of this process, or as processes of their own.")
+@click.option("--type", "worker_type", type=click.Choice(["thread", "process"]), default="process", show_default=True,
+              help="Workers as processes of their own (an import then reads its file with IMPORT_JOBS processes), "
+                   "or as threads of this one.")
 @with_appcontext
 def worker_command(workers, worker_type):
     """Run the task queue's consumer: imports and the scheduled jobs (until Ctrl-C or SIGTERM)."""

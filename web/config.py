@@ -28,7 +28,8 @@ class Config:
     API_SPEC_OPTIONS = {
         "info": {"description": "Volunteer and social-worker matching for community service stations."},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearerAuth": []}, {}],
+        # Every operation needs a token but those of web/auth/context.PUBLIC (documented there, per operation).
+        "security": [{"bearerAuth": []}],
     }
     # Rate limits (web/security.py). Memory is per worker process: several workers or hosts share
     # budgets only through a common store (redis://127.0.0.1:6379/0).
@@ -55,6 +56,9 @@ class Config:
     QUEUE_PERIODIC = True  # the scheduled jobs (closing past tasks, restarting stalled imports)
     QUEUE_RETRY_DELAY = 10  # seconds before a failed import runs again
     REPORT_DAYS = 30  # import reports are kept this long
+    # Worker processes reading an uploaded file in a queue worker process (web/workers/import_jobs.py):
+    # "auto" is one per core for files over 2 MB, as the command line; or a number.
+    IMPORT_JOBS: str | int = "auto"
     # Body limits in bytes, per kind of route (web/security.py sizes each request).
     MAX_JSON_BODY = 1024 * 1024
     MAX_ANONYMOUS_BODY = 16 * 1024  # sign-up
@@ -90,6 +94,9 @@ class Config:
         for name in [k for k in settings if k.startswith("IMPORT_MAX_")]:
             if os.environ.get(name):
                 settings[name] = int(os.environ[name])
+        if os.environ.get("IMPORT_JOBS"):
+            value = os.environ["IMPORT_JOBS"]
+            settings["IMPORT_JOBS"] = value if value == "auto" else int(value)
         if os.environ.get("VOLMATCH_DEFAULT_PROVINCE"):
             settings["DEFAULT_PROVINCE"] = os.environ["VOLMATCH_DEFAULT_PROVINCE"]
         return settings

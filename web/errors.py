@@ -12,6 +12,7 @@ from werkzeug.exceptions import Conflict as HTTPConflict
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnprocessableEntity
 from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.exceptions import ServiceUnavailable as HTTPServiceUnavailable
 from werkzeug.exceptions import TooManyRequests as HTTPTooManyRequests
 from werkzeug.exceptions import Unauthorized as HTTPUnauthorized
 
@@ -74,6 +75,16 @@ class TooManyRequests(DomainError):
     http = HTTPTooManyRequests
 
     def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class ServiceUnavailable(DomainError):
+    """Something the service relies on is down (the task queue's broker): HTTP 503, try again later."""
+
+    http = HTTPServiceUnavailable
+
+    def __init__(self, message, retry_after=60):
         super().__init__(message)
         self.headers = {"Retry-After": str(retry_after)}
 

@@ -9,6 +9,8 @@ from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,8 +86,15 @@ def spend_token_failure():
         return
     limit = parse(current_app.config["AUTH_FAILURE_RATE_LIMIT"])
     key = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "volmatch", "bad-token", get_remote_address())
-    if not limiter.limiter.hit(limit, *key):
-        reset = limiter.limiter.get_window_stats(limit, *key).reset_time
+    counter = limiter.limiter
+    try:
+        allowed = counter.hit(limit, *key)
+    except Exception:  # noqa: BLE001 - the shared store is unreachable: count in this process, as Flask-Limiter does
+        current_app.logger.warning("rate-limit store unreachable: counting bad tokens in memory", exc_info=True)
+        counter = current_app.extensions.setdefault("volmatch.memory_limiter", MovingWindowRateLimiter(MemoryStorage()))
+        allowed = counter.hit(limit, *key)
+    if not allowed:
+        reset = counter.get_window_stats(limit, *key).reset_time
         raise TooManyRequests("too many invalid tokens from this address: try again later",
                               retry_after=max(1, math.ceil(reset - time.time())))
 

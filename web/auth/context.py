@@ -25,6 +25,10 @@ PUBLIC = frozenset({
 })
 
 
+# The OpenAPI `security` of the public API operations above: no token, or one (then it is checked).
+PUBLIC_DOC = {"security": [{}, {"bearerAuth": []}]}
+
+
 def is_public():
     """Whether this request's operation may be called without a token."""
     if request.url_rule is None or request.method == "OPTIONS":

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..auth import policy
-from ..auth.context import current_principal
+from ..auth.context import PUBLIC_DOC, current_principal
 from ..common.pagination import SQLPage
 from ..models import Station
 from ..services import stations
@@ -18,6 +18,7 @@ class Stations(MethodView):
     @blp.arguments(StationQuerySchema, location="query")
     @blp.response(200, StationSchema(many=True))
     @blp.paginate(SQLPage)
+    @blp.doc(**PUBLIC_DOC)
     def get(self, filters):
         """List stations, filtered by district or kind (public: stations are service points)."""
         stmt = select(Station).order_by(Station.id)
@@ -35,6 +36,7 @@ class Stations(MethodView):
 @blp.route("/<int(max=2147483647):station_id>")
 class StationsById(MethodView):
     @blp.response(200, StationSchema)
+    @blp.doc(**PUBLIC_DOC)
     def get(self, station_id):
         """Read one station (public)."""
         return policy.station_or_404(station_id)

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth import policy
-from ..auth.context import answer_as, current_principal
+from ..auth.context import PUBLIC_DOC, answer_as, current_principal
 from ..auth.principal import Principal
 from ..common.pagination import SQLPage
 from ..services import people
@@ -33,6 +33,7 @@ class Volunteers(MethodView):
 
     @blp.arguments(VolunteerSchema)
     @blp.response(201, VolunteerSchema)
+    @blp.doc(**PUBLIC_DOC)
     def post(self, data):
         """Register a volunteer or social worker.
 

@@ -12,11 +12,13 @@ is deleted once the job has ended, whichever way.
 import datetime as dt
 import os
 import tempfile
+import threading
 
 from flask import current_app
 from sqlalchemy import delete, select, update
 
 from ..auth.principal import principal_for_token_id
+from ..errors import ServiceUnavailable
 from ..extensions import db
 from ..models import ImportFile, ImportJob
 from ..services.imports.importer import import_volunteers, limits_of
@@ -62,7 +64,11 @@ def start(upload, *, station_id, dry_run, actor):
     db.session.flush()
     db.session.add(ImportFile(job_id=job.id, kind="upload", data=data))
     db.session.commit()
-    queue_of(current_app).enqueue("run_import", job.id)
+    try:
+        queue_of(current_app).enqueue("run_import", job.id)
+    except ServiceUnavailable as exc:  # nobody will ever run it: end it now, and keep no personal data
+        _end(job.id, status="failed", message=exc.message)
+        raise
     return job
 
 
@@ -102,6 +108,17 @@ def _end(job_id, report_bytes=None, **values):
         conn.execute(delete(ImportFile).where(ImportFile.job_id == job_id, ImportFile.kind == "upload"))
 
 
+def import_processes():
+    """IMPORT_JOBS worker processes for the import, when this process may fork: it runs one thread only.
+
+    A queue worker of `--type process` (the default of `flask worker`) runs one task in one thread,
+    and forks the import's readers as the command line does. A worker thread (the embedded consumer
+    of the development server, or `--type thread`) imports in its own thread: forking a process
+    with other threads running can leave a lock held for ever in the child.
+    """
+    return current_app.config["IMPORT_JOBS"] if threading.active_count() == 1 else 1
+
+
 def run(job_id):
     """The queue task: run the import of a stored upload and keep the job's row current."""
     if not _claim(job_id):
@@ -126,7 +143,7 @@ def run(job_id):
         try:
             summary = import_volunteers(path, dry_run=dry_run, report_path=report_path, station_id=station_id,
                                         actor=actor, progress=False, on_progress=lambda s: _set(job_id, **_counts(s)),
-                                        **limits)
+                                        jobs=import_processes(), **limits)
         except TableError as exc:
             stopped = exc.summary  # stopped part-way: the rows before are kept, and so is their report
             _end(job_id, _read(report_path) if stopped is not None else None, status="failed", message=str(exc),

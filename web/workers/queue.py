@@ -15,11 +15,14 @@ enough to run inside the development server.
 import atexit
 import functools
 import os
+import sqlite3
 import threading
 
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from redis import RedisError
 
+from ..errors import ServiceUnavailable
 from . import import_jobs, schedule
 
 EXTENSION = "volmatch_queue"
@@ -34,8 +37,11 @@ class Queue:
         self.lock = threading.Lock()
 
     def enqueue(self, name, *args):
-        """Put a task on the queue (it runs in a consumer, in an app context)."""
-        return self.tasks[name](*args)
+        """Put a task on the queue (it runs in a consumer, in an app context); 503 when the broker is down."""
+        try:
+            return self.tasks[name](*args)
+        except (RedisError, sqlite3.Error, OSError) as exc:
+            raise ServiceUnavailable(f"the task queue is unreachable ({type(exc).__name__}): try again later") from exc
 
 
 class EmbeddedConsumer(Consumer):
@@ -76,6 +82,18 @@ def init_app(app):
         "purge_import_files": huey.periodic_task(crontab(minute="17", hour="3"), name="purge_import_files")(
             in_app(schedule.purge_import_files)),
     }
+
+    started_in = os.getpid()
+
+    @huey.on_startup()
+    def fresh_connections():
+        # A worker process forked by the consumer opens its own database connections (threads share the pool).
+        if os.getpid() != started_in:
+            with app.app_context():
+                from ..extensions import db
+
+                db.engine.dispose(close=False)
+
     queue = app.extensions[EXTENSION] = Queue(huey, tasks)
     if app.config["QUEUE_EMBEDDED"]:
         app.before_request(lambda: start_embedded(app))

@@ -7,7 +7,8 @@ and takes the workers' results strictly in file order, so the outcome is the sam
 A chunk's rows that are already stored unchanged (the re-import fast path) are not sent at all.
 
 Workers are forked (they inherit the app, its schemas and the gazetteer, so they start at once), which
-is safe in a command-line process; the web server's import jobs run with jobs=1.
+is safe in a process running one thread: the command line, or a queue worker process (uploads, with
+IMPORT_JOBS); an import run in a thread (the embedded consumer) uses jobs=1.
 """
 import collections
 import ctypes

@@ -26,7 +26,7 @@ PUBLIC = frozenset({
 
 
 # The OpenAPI `security` of the public API operations above: no token, or one (then it is checked).
-PUBLIC_DOC = {"security": [{}, {"bearerAuth": []}]}
+PUBLIC_DOC: dict[str, list[dict[str, list[str]]]] = {"security": [{}, {"bearerAuth": []}]}
 
 
 def is_public():

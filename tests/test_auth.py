@@ -51,6 +51,11 @@ def world(client, anon, make_token):
     asg = response.get_json()
     plan = client.post(f"/api/v1/stations/{a['id']}/plans", json={"task_ids": [task["id"]]}).get_json()
     job = _upload(client, a_station=None)
+    picture = client.post("/api/v1/reports/coverage-pictures", json={}).get_json()
+    deadline = time.monotonic() + 60
+    while picture["status"] == "queued" and time.monotonic() < deadline:  # drawn by the embedded consumer
+        time.sleep(0.05)
+        picture = client.get(f"/api/v1/reports/coverage-pictures/{picture['id']}").get_json()
     tokens = {
         "none": None,
         "self": p["token"],
@@ -60,7 +65,7 @@ def world(client, anon, make_token):
         "admin": make_token("admin"),
     }
     return {"a": a, "b": b, "p": p, "q": q, "r": r, "r_home": r_home, "r_centre": centre, "task": task, "asg": asg,
-            "rec": asg["record"], "plan": plan, "job": job, "tokens": tokens}
+            "rec": asg["record"], "plan": plan, "job": job, "pic": picture, "tokens": tokens}
 
 
 ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
@@ -109,6 +114,9 @@ ROUTES = [
     ("post", "/api/v1/plans/{plan}/commit", None, [401, 403, 403, 200, 404, 200]),
     ("get", "/api/v1/reports/coverage", None, [401, 403, 403, 200, 200, 200]),
     ("get", "/api/v1/reports/coverage.png", None, [401, 403, 403, 200, 200, 200]),
+    ("post", "/api/v1/reports/coverage-pictures", {}, [401, 403, 403, 202, 202, 202]),
+    ("get", "/api/v1/reports/coverage-pictures/{pic}", None, [401, 403, 403, 200, 200, 200]),
+    ("get", "/api/v1/reports/coverage-pictures/{pic}/png", None, [401, 403, 403, 200, 200, 200]),
     ("get", "/api/v1/me", None, [401, 200, 200, 200, 200, 200]),
     ("post", "/api/v1/imports", "UPLOAD", [401, 403, 403, 202, 403, 202]),
     ("get", "/api/v1/imports/{job}", None, [401, 403, 403, 404, 404, 200]),
@@ -146,7 +154,7 @@ def _upload(client, a_station, expect=202, **kwargs):
 
 def _fill(value, world):
     """Put the world's ids into a path or body template."""
-    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "r", "task", "asg", "rec", "plan", "job")}
+    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "r", "task", "asg", "rec", "plan", "job", "pic")}
     if value in ("{a_place}", "{b_place}"):
         return world[value[1]]["location"]
     if isinstance(value, str):
@@ -208,7 +216,7 @@ def test_matrix_covers_every_route_of_the_api(app):
     tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{r}", "{volunteer_id}")
                .replace("{a}", "{station_id}").replace("{task}", "{task_id}").replace("424242", "{volunteer_id}")
                .replace("{asg}", "{assignment_id}").replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}")
-               .replace("{job}", "{job_id}"))
+               .replace("{job}", "{job_id}").replace("{pic}", "{picture_id}"))
               for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 

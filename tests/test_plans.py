@@ -153,3 +153,95 @@ def test_a_plan_of_too_many_seats_is_refused(client, station):
     response = client.post(f"/api/v1/stations/{station['id']}/plans", json={"task_ids": [t["id"] for t in big]})
     assert response.status_code == 422
     assert response.get_json()["errors"]["task_ids"] == ["4000 open seats: plan at most 3000 at once"]
+
+
+# --- proposed on the queue (Prefer: respond-async) ----------------------------------------------
+
+def wait_for(client, url, until, timeout=60):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(url).get_json()
+        if until(body):
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"{url} still {body}")
+
+
+ASYNC = {"Prefer": "respond-async"}
+
+
+def test_a_plan_proposed_on_the_queue_is_the_plan_proposed_at_once(client, crafted, station):
+    first, second, _, _ = crafted
+    body = {"task_ids": [first["id"], second["id"]], "w_distance": 0.3}
+    response = client.post(f"/api/v1/stations/{station['id']}/plans", json=body, headers=ASYNC)
+    assert response.status_code == 202 and response.headers["Preference-Applied"] == "respond-async"
+    queued = response.get_json()
+    assert queued["status"] in ("proposing", "proposed") and response.headers["Location"] == f"/api/v1/plans/{queued['id']}"
+    solved = wait_for(client, response.headers["Location"], lambda b: b["status"] != "proposing")
+    at_once = plan(client, station, **body)
+    assert solved["status"] == "proposed" and solved["message"] is None
+    for key in ("seats", "unfilled", "total", "greedy_total", "task_ids"):
+        assert solved[key] == at_once[key], key
+    committed = client.post(f"/api/v1/plans/{solved['id']}/commit")
+    assert committed.status_code == 200 and len(committed.get_json()["assignment_ids"]) == 2
+
+
+def test_a_plan_asked_of_the_queue_is_checked_at_once(client, crafted, station):
+    response = client.post(f"/api/v1/stations/{station['id']}/plans", json={"task_ids": [999999]}, headers=ASYNC)
+    assert response.status_code == 422 and "task_ids" in response.get_json()["errors"]
+
+
+def test_a_plan_whose_worker_never_came_fails_and_cannot_be_committed(crafted, station, database_url, tmp_path, app):
+    """A web host with no worker (and none ever coming): the plan waits, then the scheduler fails it."""
+    import datetime as dt
+
+    from web import create_app
+    from web.auth.principal import issue_token
+    from web.extensions import db
+    from web.workers import background
+
+    first, second, _, _ = crafted
+    web_only = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "QUEUE_EMBEDDED": False,
+                           "QUEUE_URL": f"sqlite:///{tmp_path / 'nobody.sqlite'}"})
+    with web_only.app_context():
+        token = issue_token("admin")[1]
+        db.session.commit()
+    client = web_only.test_client()
+    client.environ_base.update(bearer(token))
+    queued = client.post(f"/api/v1/stations/{station['id']}/plans", json={"task_ids": [first["id"]]}, headers=ASYNC)
+    assert queued.status_code == 202 and queued.get_json()["status"] == "proposing"
+    plan_id = queued.get_json()["id"]
+    assert client.post(f"/api/v1/plans/{plan_id}/commit").status_code == 409
+    with web_only.app_context():
+        assert background.fail_stalled(dt.datetime.now(dt.UTC)) == {"plans": 0, "pictures": 0}  # not yet
+        assert background.fail_stalled(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11))["plans"] == 1
+        db.session.remove()
+    failed = client.get(f"/api/v1/plans/{plan_id}").get_json()
+    assert failed["status"] == "failed" and "worker stopped" in failed["message"]
+    assert client.post(f"/api/v1/plans/{plan_id}/commit").status_code == 409
+    with web_only.app_context():
+        db.engine.dispose()
+
+
+def test_with_the_queue_unreachable_a_plan_is_a_503_and_left_failed(crafted, station, database_url, app):
+    from web import create_app
+    from web.auth.principal import issue_token
+    from web.extensions import db
+    from web.models import Plan
+
+    first, _, _, _ = crafted
+    down = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "QUEUE_EMBEDDED": False,
+                       "QUEUE_URL": "redis://127.0.0.1:9/0"})
+    with down.app_context():
+        token = issue_token("admin")[1]
+        db.session.commit()
+    response = down.test_client().post(f"/api/v1/stations/{station['id']}/plans", json={"task_ids": [first["id"]]},
+                                       headers=ASYNC, environ_base=bearer(token))
+    assert response.status_code == 503 and "task queue" in response.get_json()["message"]
+    with down.app_context():
+        stored = db.session.scalars(db.select(Plan)).one()
+        assert stored.status == "failed" and "task queue" in stored.message
+        db.session.remove()
+        db.engine.dispose()

@@ -104,6 +104,58 @@ def test_reports_are_for_stations_not_volunteers(client, anon, city):
     assert anon.get("/api/v1/reports/coverage", environ_overrides=bearer(volunteer["token"])).status_code == 403
 
 
+def test_a_picture_drawn_on_the_queue_is_the_picture_drawn_at_once(client, city):
+    import time
+
+    asked = client.post("/api/v1/reports/coverage-pictures",
+                        json={"from": "2099-01-01T00:00", "to": "2099-02-01T00:00", "lang": "en", "district": "渝北区"})
+    assert asked.status_code == 202, asked.get_json()
+    state = asked.get_json()
+    assert state["filters"] == {"district": "渝北区", "from": "2099-01-01T00:00:00+08:00", "to": "2099-02-01T00:00:00+08:00"}
+    deadline = time.monotonic() + 60
+    while state["status"] == "queued" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        state = client.get(asked.headers["Location"]).get_json()
+    assert state["status"] == "done", state
+    drawn = client.get(state["png_url"])
+    at_once = client.get(f"/api/v1/reports/coverage.png?{RANGE}&lang=en&district=渝北区")
+    assert drawn.status_code == 200 and drawn.mimetype == "image/png" and _png_size(drawn.data) == (1200, 800)
+    assert drawn.data == at_once.data
+
+
+def test_pictures_are_for_stations_and_checked_at_once(client, anon, city):
+    bad = client.post("/api/v1/reports/coverage-pictures", json={"lang": "fr", "from": "soon"})
+    assert bad.status_code == 422 and {"lang", "from"} <= set(bad.get_json()["errors"])
+    volunteer = anon.post("/api/v1/volunteers", json={"name": "志愿者", "address": "重庆市渝北区"}).get_json()
+    assert anon.post("/api/v1/reports/coverage-pictures", json={}).status_code == 401
+    assert anon.post("/api/v1/reports/coverage-pictures", json={},
+                     environ_overrides=bearer(volunteer["token"])).status_code == 403
+    picture = client.post("/api/v1/reports/coverage-pictures", json={}).get_json()
+    assert anon.get(f"/api/v1/reports/coverage-pictures/{picture['id']}/png",
+                    environ_overrides=bearer(volunteer["token"])).status_code == 403
+    assert client.get("/api/v1/reports/coverage-pictures/999999").status_code == 404
+
+
+def test_a_picture_not_drawn_is_a_409_and_old_pictures_are_purged(client, app, city):
+    import datetime as dt
+
+    from web.extensions import db
+    from web.models import ReportPicture
+    from web.services import pictures
+
+    with app.app_context():
+        waiting = ReportPicture(status="queued", filters={}, lang="zh")
+        db.session.add(waiting)
+        db.session.commit()
+        waiting_id = waiting.id
+    response = client.get(f"/api/v1/reports/coverage-pictures/{waiting_id}/png")
+    assert response.status_code == 409 and "queued" in response.get_json()["message"]
+    with app.app_context():
+        assert pictures.purge(dt.datetime.now(dt.UTC) - dt.timedelta(days=1)) == 0
+        assert pictures.purge(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)) >= 1
+    assert client.get(f"/api/v1/reports/coverage-pictures/{waiting_id}").status_code == 404
+
+
 def test_report_command_writes_png_json_and_csv(app, runner, city, tmp_path):
     png, table, sheet = tmp_path / "c.png", tmp_path / "c.json", tmp_path / "c.csv"
     for path in (png, table, sheet):

@@ -221,6 +221,9 @@ class Plan(TimestampMixin, Model):
     seats: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
     unfilled: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
     task_ids: Mapped[list] = mapped_column(JSONList, nullable=False, default=list)
+    # A plan proposed on the queue (status `proposing`): the match options to solve it with; why it failed.
+    options: Mapped[dict | None] = mapped_column(JSONList)
+    message: Mapped[str | None] = mapped_column(String(500))
 
 
 class Assignment(TimestampMixin, Model):
@@ -307,3 +310,17 @@ class ImportFile(Model):
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # upload | report
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+
+class ReportPicture(TimestampMixin, Model):
+    """A coverage picture drawn on the queue: its filters, then the PNG (kept REPORT_DAYS, for any host to serve)."""
+
+    __tablename__ = "report_picture"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")  # queued | done | failed
+    filters: Mapped[dict] = mapped_column(JSONList, nullable=False, default=dict)
+    lang: Mapped[str] = mapped_column(String(5), nullable=False, default="zh")
+    message: Mapped[str | None] = mapped_column(String(500))
+    png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -54,7 +54,8 @@ class PlanSchema(BaseSchema):
 
     id = fields.Integer()
     station_id = fields.Integer()
-    status = fields.String(metadata={"description": "proposed | committed"})
+    status = fields.String(metadata={"description": "proposing (on the queue) | proposed | committed | failed"})
+    message = fields.String(allow_none=True, metadata={"description": "why a plan proposed on the queue failed"})
     task_ids = fields.List(fields.Integer())
     seats = fields.List(fields.Nested(PlannedSeatSchema))
     total = fields.Float(metadata={"description": "summed match score of the seats (the maximum possible)"})

@@ -1,5 +1,5 @@
-"""HTTP routes: the coverage report as JSON and as a PNG picture."""
-from flask import Response
+"""HTTP routes: the coverage report as JSON and as a PNG picture (drawn now, or by a queue worker)."""
+from flask import Response, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate, validates_schema
@@ -7,8 +7,10 @@ from marshmallow import fields, validate, validates_schema
 from ..auth import policy
 from ..auth.context import current_principal
 from ..common.schemas import BaseSchema, LocalDateTime, check_window
+from ..services import pictures
 from ..services.coverage import OTHER, coverage
 from ..services.coverage_chart import coverage_png
+from ..workers import background
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Coverage analytics")
 
@@ -95,3 +97,46 @@ class CoveragePicture(MethodView):
         """The coverage report drawn as a heat map (district x skill category), labels in Chinese or English."""
         png = coverage_png(_report(filters), chinese=filters["lang"] == "zh")
         return Response(png, mimetype="image/png")
+
+
+class PictureStateSchema(BaseSchema):
+    """A coverage picture asked of the queue: its filters, and whether it is drawn yet."""
+
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "queued | done | failed"})
+    filters = fields.Dict(metadata={"description": "district, category, from, to as asked (those given)"})
+    lang = fields.String()
+    message = fields.String(allow_none=True, metadata={"description": "why it failed"})
+    png_url = fields.Method("_png_url", metadata={"description": "where the PNG is, once `done`"})
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+
+    def _png_url(self, picture):
+        return url_for("reports.CoveragePicturePng", picture_id=picture.id)
+
+
+@blp.route("/coverage-pictures")
+class CoveragePictures(MethodView):
+    @blp.arguments(PictureQuerySchema)
+    @blp.response(202, PictureStateSchema)
+    def post(self, filters):
+        """Ask a queue worker to draw the coverage picture (admins and coordinators); GET it until it is `done`."""
+        lang = filters.pop("lang")
+        picture = background.start_picture(current_principal(), filters, lang)
+        return picture, 202, {"Location": url_for("reports.CoveragePictureState", picture_id=picture.id)}
+
+
+@blp.route("/coverage-pictures/<int(max=2147483647):picture_id>")
+class CoveragePictureState(MethodView):
+    @blp.response(200, PictureStateSchema)
+    def get(self, picture_id):
+        """Whether the picture is drawn yet (admins and coordinators)."""
+        return pictures.readable(current_principal(), picture_id)
+
+
+@blp.route("/coverage-pictures/<int(max=2147483647):picture_id>/png")
+class CoveragePicturePng(MethodView):
+    @blp.response(200, content_type="image/png", description="1200 x 800 PNG heat map of the gap")
+    def get(self, picture_id):
+        """The drawn picture (409 while it is queued, or when it failed)."""
+        return Response(pictures.png(current_principal(), picture_id), mimetype="image/png")

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import SEATED, Assignment, Plan, Task
 from . import engagement
 from .locking import lock_booking
-from .matching import match_request, task_fields
+from .matching import WEIGHTS, match_request, task_fields
 
 MAX_TASKS = 500  # tasks in one plan
 MAX_SEATS = 3000  # open seats in one plan: the exact solver's memory grows with seats x candidates
@@ -70,33 +70,43 @@ def _unavailable(tasks):
     return out
 
 
-def propose(actor, index_cache, station_id, data):
-    """Rank candidates for every task, solve the plan exactly, store and return it (audited)."""
-    from matcher.planning import plan_assignments
-    from matcher.scoring import rank_candidates
+OPTIONS = ("max_distance_km", "partial", *WEIGHTS)  # the match options a plan keeps, to be solved later
 
+
+def _plannable(actor, station_id, data):
+    """The station's tasks to plan and their open seats, after every check (403, 404, 409, 422)."""
     policy.require_station(actor, station_id)
     station = policy.station_or_404(station_id)
-
     tasks = _tasks(station, data)
     if not tasks:
         raise ValidationError({"from": ["no open tasks of this station in that range"]})
-    taken = _taken([t.id for t in tasks])
-    seats = [max(t.headcount - taken.get(t.id, 0), 0) for t in tasks]
+    seats = _open_seats(tasks)
     if sum(seats) > MAX_SEATS:  # the solver's memory grows with seats x candidates
         raise ValidationError({"task_ids" if "task_ids" in data else "to": [
             f"{sum(seats)} open seats: plan at most {MAX_SEATS} at once"]})
+    return station, tasks, seats
+
+
+def _open_seats(tasks):
+    taken = _taken([t.id for t in tasks])
+    return [max(t.headcount - taken.get(t.id, 0), 0) for t in tasks]
+
+
+def _solve(plan, index, tasks, seats, options):
+    """Rank candidates for every task and fill `plan` with the exact solution."""
+    from matcher.planning import plan_assignments
+    from matcher.scoring import rank_candidates
+
     # A task's candidates beyond the plan's total seats can never be needed (matcher.planning).
     depth = max(sum(seats), 1)
     unavailable = _unavailable(tasks)
-    index = index_cache.fresh_index()
     candidates, eligible, places = [], [], {}
     for task, open_seats in zip(tasks, seats):
         if open_seats == 0:
             candidates.append((np.empty(0, dtype=np.int64), np.empty(0)))
             eligible.append(0)
             continue
-        request = match_request(task_fields(task), data, exclude_ids=unavailable[task.id], limit=depth)
+        request = match_request(task_fields(task), options, exclude_ids=unavailable[task.id], limit=depth)
         ranked = rank_candidates(index, request, places=places)
         candidates.append((ranked.ids[ranked.order], np.round(ranked.scores[ranked.order], 4)))
         eligible.append(len(ranked.ids))
@@ -107,17 +117,60 @@ def propose(actor, index_cache, station_id, data):
         task, person = tasks[seat.task], index.person(seat.person_id)
         planned.append({"task_id": task.id, "task_title": task.title, "volunteer_id": person.id, "name": person.name,
                         "district": person.district, "score": round(seat.score, 4)})
-    unfilled = [{"task_id": task.id, "seats": int(empty), "reason": _why_unfilled(eligible[i], seats[i])}
-                for i, (task, empty) in enumerate(zip(tasks, solved.unfilled)) if empty]
-    plan = Plan(station_id=station.id, status="proposed", token_id=actor.token_id,
-                total=round(solved.total, 4), greedy_total=round(solved.greedy_total, 4), seats=planned,
-                unfilled=unfilled, task_ids=[t.id for t in tasks])
+    plan.seats = planned
+    plan.unfilled = [{"task_id": task.id, "seats": int(empty), "reason": _why_unfilled(eligible[i], seats[i])}
+                     for i, (task, empty) in enumerate(zip(tasks, solved.unfilled)) if empty]
+    plan.total, plan.greedy_total = round(solved.total, 4), round(solved.greedy_total, 4)
+    plan.task_ids = [t.id for t in tasks]
+    plan.status = "proposed"
+
+
+def propose(actor, index_cache, station_id, data):
+    """Rank candidates for every task, solve the plan exactly, store and return it (audited)."""
+    station, tasks, seats = _plannable(actor, station_id, data)
+    plan = Plan(station_id=station.id, token_id=actor.token_id, total=0, greedy_total=0)
+    _solve(plan, index_cache.fresh_index(), tasks, seats, data)
     db.session.add(plan)
     db.session.flush()
     audit.log(actor, "plan", detail={"plan_id": plan.id, "station_id": station.id, "task_ids": plan.task_ids,
-                                     "results": len(planned)})
+                                     "results": len(plan.seats)})
     db.session.commit()
     return plan
+
+
+def start_proposal(actor, station_id, data):
+    """Check the request as `propose` does and store the plan as `proposing`, to be solved on the queue."""
+    station, tasks, _ = _plannable(actor, station_id, data)
+    plan = Plan(station_id=station.id, status="proposing", token_id=actor.token_id, total=0, greedy_total=0,
+                task_ids=[t.id for t in tasks], options={k: data[k] for k in OPTIONS if k in data})
+    db.session.add(plan)
+    db.session.flush()
+    audit.log(actor, "plan", detail={"plan_id": plan.id, "station_id": station.id, "task_ids": plan.task_ids,
+                                     "queued": True})
+    db.session.commit()
+    return plan
+
+
+def finish_proposal(index_cache, plan_id):
+    """The queue task: solve a `proposing` plan over its tasks as they are now (those still open)."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or plan.status != "proposing":
+        return  # delivered twice, or the station is gone
+    tasks = db.session.scalars(select(Task).where(Task.id.in_(plan.task_ids), Task.status == "open")).all()
+    tasks = sorted(tasks, key=lambda t: (t.starts_at, t.id))
+    if not tasks:
+        plan.status, plan.message = "failed", "none of the plan's tasks is open any more"
+    else:
+        _solve(plan, index_cache.fresh_index(), tasks, _open_seats(tasks), plan.options or {})
+    db.session.commit()
+
+
+def fail_proposal(plan_id, message):
+    """A proposal the queue could not run (or finish): failed, saying why."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is not None and plan.status == "proposing":
+        plan.status, plan.message = "failed", message[:500]
+        db.session.commit()
 
 
 def _why_unfilled(eligible, seats):

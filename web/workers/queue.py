@@ -1,4 +1,5 @@
-"""The task queue (Huey): imports and scheduled jobs run here, never on a thread of a web request.
+"""The task queue (Huey): imports, plan proposals, coverage pictures and the scheduled jobs run here,
+never on a thread of a web request.
 
 Storage comes from `QUEUE_URL`: `redis://…` in production (every host and worker shares it), or
 an SQLite file (the default, in the instance folder) for one machine. Consumers:
@@ -23,7 +24,7 @@ from huey.consumer import Consumer
 from redis import RedisError
 
 from ..errors import ServiceUnavailable
-from . import import_jobs, schedule
+from . import background, import_jobs, schedule
 
 EXTENSION = "volmatch_queue"
 
@@ -76,11 +77,13 @@ def init_app(app):
     tasks = {
         "run_import": huey.task(retries=import_jobs.MAX_ATTEMPTS - 1, retry_delay=retry, name="run_import")(
             in_app(import_jobs.run)),
+        "propose_plan": huey.task(name="propose_plan")(in_app(background.propose_plan)),
+        "draw_picture": huey.task(name="draw_picture")(in_app(background.draw_picture)),
         "close_past": huey.periodic_task(crontab(minute="*/5"), name="close_past")(in_app(schedule.close_past)),
-        "restart_stalled_imports": huey.periodic_task(crontab(minute="*"), name="restart_stalled_imports")(
-            in_app(schedule.restart_stalled_imports)),
-        "purge_import_files": huey.periodic_task(crontab(minute="17", hour="3"), name="purge_import_files")(
-            in_app(schedule.purge_import_files)),
+        "restart_stalled": huey.periodic_task(crontab(minute="*"), name="restart_stalled")(
+            in_app(schedule.restart_stalled)),
+        "purge_old_files": huey.periodic_task(crontab(minute="17", hour="3"), name="purge_old_files")(
+            in_app(schedule.purge_old_files)),
     }
 
     started_in = os.getpid()

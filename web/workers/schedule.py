@@ -1,9 +1,11 @@
 """Scheduled jobs (run by the queue's periodic scheduler): each calls a service with the time now."""
+import datetime as dt
+
 from flask import current_app
 
-from ..services import engagement, tasks
+from ..services import engagement, pictures, tasks
 from ..types import utcnow
-from . import import_jobs
+from . import background, import_jobs
 
 
 def close_past():
@@ -12,11 +14,14 @@ def close_past():
     return {"invitations_expired": engagement.expire_unanswered(now), **tasks.close_past(now)}
 
 
-def restart_stalled_imports():
-    """Start again the imports whose worker stopped reporting (it died); fail them after the last attempt."""
-    return import_jobs.restart_stalled(utcnow())
+def restart_stalled():
+    """Start again the imports whose worker stopped reporting (it died), failing them after the last attempt;
+    fail plan proposals and pictures whose worker died."""
+    now = utcnow()
+    return {"imports_restarted": import_jobs.restart_stalled(now), **background.fail_stalled(now)}
 
 
-def purge_import_files():
-    """Delete reports older than REPORT_DAYS, and uploads of jobs that have ended."""
-    return import_jobs.purge(utcnow(), current_app.config["REPORT_DAYS"])
+def purge_old_files():
+    """Delete import reports and coverage pictures older than REPORT_DAYS, and uploads of jobs that have ended."""
+    now, days = utcnow(), current_app.config["REPORT_DAYS"]
+    return {"import_files": import_jobs.purge(now, days), "pictures": pictures.purge(now - dt.timedelta(days=days))}

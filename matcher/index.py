@@ -715,13 +715,11 @@ class CandidateIndex:
         return None
 
     def skill_strengths(self, skills: Iterable[str]) -> dict[int, float]:
-        """Column -> strength for one person's skills (1 for a known or identical name, less for fuzzy)."""
+        """Column -> strength for one person's skill words (1 for a known or identical name, less for a
+        look-alike; what an occupation, certificate or language implies at its strength)."""
         strengths: dict[int, float] = {}
         for text in skills:
-            resolved = self.vocabulary_.resolve(text)
-            for key, strength in ((resolved.key, 1.0), (resolved.fuzzy_key, resolved.strength)):
-                if key is None:
-                    continue
+            for key, strength in self.vocabulary_.resolve(text).alternatives():
                 col = self.columns_.setdefault(key, len(self.columns_))
                 strengths[col] = max(strengths.get(col, 0.0), strength)
         return strengths

@@ -11,7 +11,9 @@ Factors, each in [0, 1]:
 - ``reliability`` and ``fairness``: from past service (see ``matcher.engagement``): completed
   against dropped, and fewer recent hours (seen from the task's start) ranking a little higher.
 
-The score is the weighted mean of the factors, so it is in [0, 1] too. Ties are broken by
+The score is the weighted mean of the factors, so it is in [0, 1] too. When the task wants skills
+(and the skill weight is not 0), everyone with some evidence for a wanted skill ranks above
+everyone with none, whatever the distance; within each group by score. Ties are broken by
 distance, then id, so the order is deterministic.
 """
 from __future__ import annotations
@@ -26,11 +28,12 @@ from . import engagement
 from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
 from .geo import compass_points, geodesic_km_many
 from .index import CandidateIndex, Segment
-from .skills import Resolved, is_chinese, normalise_term
+from .skills import Resolved, SkillVocabulary, is_chinese, normalise_term
 from .types import ROLES, Match, MatchRequest
 
 MAX_RADIUS_KM = 500.0
 FACTORS = ("skill", "distance", "availability", "reliability", "fairness")
+REQUIRED_STRENGTH = 0.6  # a required skill is held from this strength (a close variant, a nursing licence for 护理)
 
 
 def _strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
@@ -41,17 +44,25 @@ def _strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
 
 def _wanted_strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
                       wanted: list[Resolved]) -> NDArray[np.float64]:
-    """(k, len(wanted)): how well each person has each wanted skill (a look-alike word counts less)."""
-    both = _strengths(index, seg, rows, [w.key for w in wanted] + [w.fuzzy_key for w in wanted])
-    exact, similar = both[:, :len(wanted)], both[:, len(wanted):] * np.array([w.strength for w in wanted])
-    best: NDArray[np.float64] = np.maximum(exact, similar)
+    """(k, len(wanted)): how well each person has each wanted skill.
+
+    The best, over what the wanted word stands for (itself, its look-alike, what it implies) and
+    the person's strength in that column (their word, a look-alike, or what their occupation,
+    certificate or language implies), of the product of the two strengths.
+    """
+    best = np.zeros((len(rows), len(wanted)))
+    for j, want in enumerate(wanted):
+        alternatives = want.alternatives()
+        held = _strengths(index, seg, rows, [key for key, _ in alternatives])
+        best[:, j] = (held * np.array([strength for _, strength in alternatives])).max(axis=1)
     return best
 
 
 def _has_required(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
                   required: list[Resolved]) -> NDArray[np.bool_]:
-    """Whether each person holds every required skill exactly (same canonical skill or same word)."""
-    held: NDArray[np.bool_] = np.all(_strengths(index, seg, rows, [r.key for r in required]) >= 1.0, axis=1)
+    """Whether each person holds every required skill: the same skill or word, a close variant, or a
+    certificate, occupation or language that is evidence enough for it (strength REQUIRED_STRENGTH)."""
+    held: NDArray[np.bool_] = np.all(_wanted_strengths(index, seg, rows, required) >= REQUIRED_STRENGTH, axis=1)
     return held
 
 
@@ -59,7 +70,8 @@ def _has_required(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp],
 class Ranked:
     """Every eligible person for a request, scored: arrays of shape (k,), components (k, len(FACTORS)).
 
-    ``order`` lists positions best first (score, then distance, then id), at most the limit asked.
+    ``order`` lists positions best first (evidence for a wanted skill, score, then distance, then id),
+    at most the limit asked.
     """
 
     ids: NDArray[np.int64]
@@ -154,8 +166,10 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
     w = np.array(request.weights.as_tuple())
     # einsum, not `@`: a BLAS call on a (k, 5) matrix costs more in thread start-up than it saves.
     score = np.clip(np.einsum("ij,j->i", comps, w / w.sum()), 0.0, 1.0)
+    # Evidence first: scores are in [0, 1], so 2 more for anyone with some evidence puts them all ahead.
+    rank = score + 2.0 * (comps[:, 0] > 0) if wanted and request.weights.skill > 0 else score
     return Ranked(ids=ids, scores=score, components=comps, distance_km=dist,
-                  order=_top(score, dist, ids, request.limit if limit is None else limit),
+                  order=_top(rank, dist, ids, request.limit if limit is None else limit),
                   segments=np.concatenate([np.full(len(p[1]), p[0], dtype=np.intp) for p in parts]), rows=rows,
                   window=weights)
 
@@ -163,7 +177,8 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
 def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match]:
     """The best `request.limit` people for a task, best first, with factor scores and reasons."""
     ranked = rank_candidates(index, request)
-    wanted = [index.vocabulary_.resolve(s) for s in request.skills]
+    # Reasons explain the wanted skills, then the required ones not also wanted.
+    wanted = [index.vocabulary_.resolve(s) for s in dict.fromkeys([*request.skills, *request.required_skills])]
     weights = ranked.window
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills
     shown = [(index.segments_[ranked.segments[i]], int(ranked.rows[i])) for i in ranked.order]
@@ -235,18 +250,31 @@ def _engagement_reasons(done: int, dropped: int, hours: float, hours_at: float, 
 
 
 def _skill_reasons(index: CandidateIndex, skills: tuple[str, ...], wanted: list[Resolved], chinese: bool) -> list[str]:
-    """'有心理咨询 (≈ 心理疏导)' for each wanted skill the person has, with the word they used."""
+    """'有心理咨询 (≈ 心理疏导)' for each wanted skill the person has evidence for, with the word they used
+    (a skill, an occupation, a certificate or a language): the strongest such word."""
     vocab = index.vocabulary_
     mine = [vocab.resolve(s) for s in skills]
     reasons = []
     for want in wanted:
-        wanted_keys = {want.key, want.fuzzy_key} - {None}
+        wanted_keys = dict(want.alternatives())
+        best, strength = None, 0.0
         for have in mine:
-            if {have.key, have.fuzzy_key} & wanted_keys:
-                text = f"有{have.text}" if chinese else f"has {have.text}"
-                if normalise_term(have.text) != normalise_term(want.text):
-                    text += f" (≈ {want.text})"
-                reasons.append(text)
-                break
+            s = max((v * wanted_keys[k] for k, v in have.alternatives() if k in wanted_keys), default=0.0)
+            if s > strength:
+                best, strength = have, s
+        if best is None:
+            continue
+        word, asked = _in_language(vocab, best, chinese), _in_language(vocab, want, chinese)
+        text = f"有{word}" if chinese else f"has {word}"
+        if normalise_term(word) != normalise_term(asked):
+            text += f" (≈ {asked})"
+        reasons.append(text)
     return reasons
 
+
+def _in_language(vocab: SkillVocabulary, word: Resolved, chinese: bool) -> str:
+    """The word as written, or its skill's name in the answer's language when the word is a known
+    name written in the other one (a Chinese answer says 护理 for "nursing")."""
+    if is_chinese(word.text) != chinese and word.skill is not None and word.key == word.skill.id:
+        return word.skill.zh if chinese else word.skill.en
+    return word.text

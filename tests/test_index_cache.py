@@ -26,7 +26,8 @@ def _volunteer(i, **extra):
               "district": None if i % 5 == 0 else "渝北区", "role": "social_worker" if i % 6 == 0 else "volunteer",
               "max_distance_km": 5.0 + i, "tier": "core" if i % 7 == 0 else "regular", "active": i % 9 != 0,
               "services_completed": i % 4, "services_dropped": i % 3, "recent_hours": float(i),
-              "recent_hours_at": SERVED_AT if i % 2 else None}
+              "recent_hours_at": SERVED_AT if i % 2 else None,
+              "certificates": ["护士执业证书"] if i % 8 == 1 else [], "languages": ["粤语", "手语"] if i % 5 == 2 else []}
     fields.update(extra)
     return Volunteer(**fields)
 
@@ -35,7 +36,8 @@ def _expected(row):
     """The Person the index must hold for a database row: at its coarse point."""
     lat, lon = coarse_point(row.lat, row.lon)
     return Person(id=row.id, name=row.name, lat=lat, lon=lon, role=row.role, max_distance_km=row.max_distance_km,
-                  skills=tuple(row.skills), availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability),
+                  skills=tuple(dict.fromkeys([*row.skills, *row.certificates, *row.languages])),
+                  availability=tuple((s["day"], s["start"], s["end"]) for s in row.availability),
                   active=row.active, tier=row.tier, district=row.district, services_completed=row.services_completed,
                   services_dropped=row.services_dropped, recent_hours=row.recent_hours,
                   recent_hours_at=row.recent_hours_at.timestamp() if row.recent_hours_at else 0.0)
@@ -146,5 +148,5 @@ def test_a_change_never_alters_the_index_a_running_match_holds(app, monkeypatch,
         fresh = cache.fresh_index()
 
         assert fresh is not held and rows[-1].id not in fresh
-        assert fresh.person(rows[0].id).skills == ("法律援助",)
+        assert fresh.person(rows[0].id).skills[0] == "法律援助"
         assert len(held) == 59 and {r.id: held.person(r.id) for r in rows} == before

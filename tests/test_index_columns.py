@@ -13,7 +13,7 @@ import pytest
 from matcher.availability import format_span, free_spans, week_bitmap, window_weights
 from matcher.geo import compass_points, geodesic_km_many, haversine_km
 from matcher.index import CandidateIndex, PeopleColumns
-from matcher.scoring import FACTORS, MAX_RADIUS_KM, rank_candidates, score_candidates
+from matcher.scoring import FACTORS, MAX_RADIUS_KM, REQUIRED_STRENGTH, rank_candidates, score_candidates
 from matcher.skills import default_vocabulary, is_chinese, normalise_term
 from matcher.types import ROLES, Match, MatchRequest, Person, Weights
 
@@ -79,28 +79,41 @@ def random_request(rng, ids):
 
 def _strength(person, key):
     """How strongly a person holds a skill column key: 1 for the same canonical skill or word, the
-    similarity for a look-alike word (stored as float32 in the index, hence here too)."""
+    similarity for a look-alike word, what an occupation or certificate implies (stored as float32
+    in the index, hence here too)."""
     best = 0.0
-    for word in person.skills if key is not None else ():
-        have = default_vocabulary().resolve(word)
-        if have.key == key:
-            best = max(best, 1.0)
-        if have.fuzzy_key == key:
-            best = max(best, have.strength)
+    for word in person.skills:
+        for have_key, strength in default_vocabulary().resolve(word).alternatives():
+            if have_key == key:
+                best = max(best, strength)
     return float(np.float32(best))
+
+
+def _wanted(person, want):
+    """How well a person has one wanted skill: the best product of the two sides' strengths."""
+    return max(_strength(person, key) * strength for key, strength in want.alternatives())
+
+
+def _shown(word, chinese):
+    """The word as written, or its skill's name in the answer's language if it is a known name in the other."""
+    if is_chinese(word.text) != chinese and word.skill is not None and word.key == word.skill.id:
+        return word.skill.zh if chinese else word.skill.en
+    return word.text
 
 
 def _reasons(person, request, wanted, chinese, km, weights):
     reasons = []
     for want in wanted:
-        for word in person.skills:
-            have = default_vocabulary().resolve(word)
-            if {have.key, have.fuzzy_key} & ({want.key, want.fuzzy_key} - {None}):
-                text = f"有{have.text}" if chinese else f"has {have.text}"
-                if normalise_term(have.text) != normalise_term(want.text):
-                    text += f" (≈ {want.text})"
-                reasons.append(text)
-                break
+        scored = [(max((v * dict(want.alternatives()).get(k, 0.0) for k, v in have.alternatives()), default=0.0), i, have)
+                  for i, have in enumerate(map(default_vocabulary().resolve, person.skills))]
+        scored = [s for s in scored if s[0] > 0]
+        if scored:
+            have = max(scored, key=lambda s: (s[0], -s[1]))[2]  # the strongest word, the first of equals
+            word, asked = _shown(have, chinese), _shown(want, chinese)
+            text = f"有{word}" if chinese else f"has {word}"
+            if normalise_term(word) != normalise_term(asked):
+                text += f" (≈ {asked})"
+            reasons.append(text)
     reasons.append(f"{km:.1f} km" if chinese else f"{km:.1f} km away")
     reasons += [format_span(*s, chinese=chinese) for s in free_spans(week_bitmap(person.availability), weights)[:2]]
     done, accepted = person.services_completed, person.services_completed + person.services_dropped
@@ -118,6 +131,7 @@ def reference_matches(people, request):
     """Score every person for the request, filter, rank by (score, distance, id), explain the best."""
     vocab = default_vocabulary()
     wanted = [vocab.resolve(s) for s in request.skills]
+    explained = [vocab.resolve(s) for s in dict.fromkeys([*request.skills, *request.required_skills])]
     required = [vocab.resolve(s) for s in request.required_skills]
     weights = window_weights(request.starts_at, request.ends_at)
     radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
@@ -128,10 +142,9 @@ def reference_matches(people, request):
         if (not person.active or dist > min(radius, person.max_distance_km) or person.id in request.exclude_ids
                 or request.role in ROLES and person.role != request.role
                 or not (cover > 0 if request.partial else cover >= 1 - 1e-9)
-                or any(_strength(person, r.key) < 1.0 for r in required)):
+                or any(_wanted(person, r) < REQUIRED_STRENGTH for r in required)):
             continue
-        skill = np.mean([max(_strength(person, w.key), _strength(person, w.fuzzy_key) * w.strength) for w in wanted]) \
-            if wanted else 1.0
+        skill = np.mean([_wanted(person, w) for w in wanted]) if wanted else 1.0
         near = min(max(1 - dist / min(person.max_distance_km, radius), 0.0), 1.0)
         reliable = (person.services_completed + 1) / (person.services_completed + person.services_dropped + 2)
         age_days = max(request.starts_at.timestamp() - person.recent_hours_at, 0.0) / 86_400
@@ -141,7 +154,9 @@ def reference_matches(people, request):
     comps = np.array(rows).reshape(-1, len(FACTORS))
     w = np.array(request.weights.as_tuple())
     scores = np.clip(np.einsum("ij,j->i", comps, w / w.sum()), 0.0, 1.0)
-    best = sorted(range(len(eligible)), key=lambda i: (-scores[i], eligible[i][1], eligible[i][0].id))[:request.limit]
+    evidence_first = bool(wanted) and request.weights.skill > 0
+    best = sorted(range(len(eligible)), key=lambda i: (-int(evidence_first and comps[i, 0] > 0), -scores[i],
+                                                        eligible[i][1], eligible[i][0].id))[:request.limit]
     shown = [eligible[i][0] for i in best]
     lats, lons = np.array([p.lat for p in shown]), np.array([p.lon for p in shown])
     kms = geodesic_km_many(request.lat, request.lon, lats, lons)
@@ -150,7 +165,7 @@ def reference_matches(people, request):
     return [Match(volunteer_id=p.id, name=p.name, role=p.role, score=round(float(scores[i]), 4),
                   distance_km=round(float(km), 2),
                   components={f: round(float(c), 4) for f, c in zip(FACTORS, comps[i])},
-                  reasons=_reasons(p, request, wanted, chinese, float(km), weights), district=p.district,
+                  reasons=_reasons(p, request, explained, chinese, float(km), weights), district=p.district,
                   direction=direction)
             for i, p, km, direction in zip(best, shown, kms, directions)]
 

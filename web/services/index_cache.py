@@ -27,10 +27,12 @@ CHUNK_ROWS = 20_000  # rows read from the database at a time, straight into colu
 
 # The JSON lists are read as their text: people share a few skill lists and weekly patterns, so
 # each distinct text is decoded once (`_Decoder`).
+# A person's skill evidence is their skills, then their certificates and languages (a nursing licence
+# is evidence for 护理, Cantonese for interpreting: matcher/data/skills.json `implies`).
 _COLUMNS = (Volunteer.id, Volunteer.name, Volunteer.lat, Volunteer.lon, Volunteer.role, Volunteer.max_distance_km,
             cast(Volunteer.skills, Text), cast(Volunteer.availability, Text), Volunteer.active, Volunteer.tier,
             Volunteer.district, Volunteer.services_completed, Volunteer.services_dropped, Volunteer.recent_hours,
-            Volunteer.recent_hours_at)
+            Volunteer.recent_hours_at, cast(Volunteer.certificates, Text), cast(Volunteer.languages, Text))
 
 
 class _Decoder:
@@ -46,6 +48,13 @@ class _Decoder:
         if value is None:
             value = self.skills[text] = tuple(json.loads(text) if text else ())
         return value
+
+    def evidence(self, skills, certificates, languages):
+        """A person's skill words: their skills, certificates and languages (most have none of the last two)."""
+        words = self.skill_list(skills)
+        if certificates not in (None, "[]") or languages not in (None, "[]"):
+            words = tuple(dict.fromkeys(words + self.skill_list(certificates) + self.skill_list(languages)))
+        return words
 
     def weekly(self, text):
         """'[{"day": "sat", "start": "09:00", "end": "12:00"}]' -> (('sat', '09:00', '12:00'),)."""
@@ -63,11 +72,12 @@ def _chunk(rows, decoder):
     from matcher.index import PeopleColumns
 
     (ids, names, lats, lons, roles, radii, skills, slots, active, tiers, districts, done, dropped, hours,
-     hours_at) = zip(*rows)
+     hours_at, certificates, languages) = zip(*rows)
     lat, lon = coarse_points(np.array(lats, dtype=float), np.array(lons, dtype=float))
     return PeopleColumns.build(
         id=ids, name=names, lat=lat, lon=lon, role=roles, max_distance_km=radii,
-        skills=map(decoder.skill_list, skills), availability=map(decoder.weekly, slots), active=active,
+        skills=map(decoder.evidence, skills, certificates, languages), availability=map(decoder.weekly, slots),
+        active=active,
         tier=tiers, district=districts, services_completed=done, services_dropped=dropped, recent_hours=hours,
         recent_hours_at=[at.timestamp() if at else 0.0 for at in hours_at],
     )

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from . import engagement
 from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
-from .geo import compass_points, geodesic_km_many
+from .geo import compass_points, geodesic_km_many, haversine_km
 from .index import CandidateIndex, Segment
 from .skills import Resolved, SkillVocabulary, is_chinese, normalise_term
 from .types import ROLES, Match, MatchRequest
@@ -278,3 +278,50 @@ def _in_language(vocab: SkillVocabulary, word: Resolved, chinese: bool) -> str:
     if is_chinese(word.text) != chinese and word.skill is not None and word.key == word.skill.id:
         return word.skill.zh if chinese else word.skill.en
     return word.text
+
+
+SHORTFALL = ("too_far_for_task", "too_far_for_them", "inactive", "wrong_role", "not_free", "booked",
+             "missing_required")
+
+
+def shortfall(index: CandidateIndex, request: MatchRequest) -> dict[str, int]:
+    """Why people are not candidates: how many each hard filter removes, in the order of SHORTFALL.
+
+    Everyone indexed passes the filters in turn (farther than the request's radius; farther than
+    their own; inactive; of another role; not free in the window, or not at all with `partial`;
+    booked or asked already; lacking a required skill); each count is of those the filter removes
+    among the people the earlier ones kept, and ``eligible`` is who is left. A coordinator sees
+    which filter to relax. It looks at every row, so it is asked for only when few match.
+    """
+    required = [index.vocabulary_.resolve(s) for s in request.required_skills]
+    weights = window_weights(request.starts_at, request.ends_at)
+    span = byte_span(weights)
+    radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
+    role = ROLES.index(request.role) if request.role in ROLES else None
+    excluded = np.fromiter(request.exclude_ids, dtype=np.int64) if request.exclude_ids else np.empty(0, dtype=np.int64)
+    counts = dict.fromkeys(SHORTFALL, 0)
+    eligible = 0
+    for seg in index.segments_:
+        people = seg.people
+        rows = np.flatnonzero(seg.alive)
+        if len(rows) == 0:
+            continue
+        dist = haversine_km(request.lat, request.lon, people.lat[rows], people.lon[rows])
+        by_pattern = coverage_of_bytes(seg.bitmaps[:, span], weights[span.start * 8:span.stop * 8], weights.sum())
+        free = by_pattern > 0 if request.partial else by_pattern >= 1 - 1e-9
+        def cut(name: str, kept: NDArray[np.bool_]) -> None:
+            nonlocal rows, dist
+            counts[name] += int(len(rows) - np.count_nonzero(kept))
+            rows, dist = rows[kept], dist[kept]
+
+        cut("too_far_for_task", dist <= radius)
+        cut("too_far_for_them", dist <= people.max_distance_km[rows])
+        cut("inactive", people.active[rows])
+        if role is not None:
+            cut("wrong_role", people.role[rows] == role)
+        cut("not_free", free[people.availability[rows]])
+        cut("booked", ~np.isin(people.id[rows], excluded))
+        if required:
+            cut("missing_required", _has_required(index, seg, rows, required))
+        eligible += len(rows)
+    return {**counts, "eligible": eligible}

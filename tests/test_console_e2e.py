@@ -90,6 +90,8 @@ def test_coordinator_posts_a_task_invites_and_records_service(page, city, tmp_pa
     expect(first.locator(".reasons")).to_contain_text("km")
     expect(rows.nth(4)).to_contain_text("刘洋")
     expect(page.locator("#plot circle.candidate")).to_have_count(5)
+    # Five of the twenty asked for: the console says who the filters left out (nobody: the city is five people).
+    expect(page.locator("#candidate-shortfall")).to_have_text("未入选的人数（按筛选条件）: 无人被筛除")
     shot(page, "3-candidates")
     name = first.locator("td").nth(1).inner_text().split("\n")[0]
     first.locator("button").click()

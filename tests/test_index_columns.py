@@ -13,7 +13,7 @@ import pytest
 from matcher.availability import format_span, free_spans, week_bitmap, window_weights
 from matcher.geo import compass_points, geodesic_km_many, haversine_km
 from matcher.index import CandidateIndex, PeopleColumns
-from matcher.scoring import FACTORS, MAX_RADIUS_KM, REQUIRED_STRENGTH, rank_candidates, score_candidates
+from matcher.scoring import FACTORS, MAX_RADIUS_KM, REQUIRED_STRENGTH, rank_candidates, score_candidates, shortfall
 from matcher.skills import default_vocabulary, is_chinese, normalise_term
 from matcher.types import ROLES, Match, MatchRequest, Person, Weights
 
@@ -177,6 +177,10 @@ def _agree(index, people, rng, tasks):
     for _ in range(tasks):
         request = random_request(rng, ids)
         assert score_candidates(index, request) == reference_matches(people.values(), request), request
+        # The filters' counts add up, and leave exactly the people ranked.
+        counts = shortfall(index, request)
+        assert counts["eligible"] == len(rank_candidates(index, request, limit=0).ids), request
+        assert sum(counts.values()) == len(people)
     assert len(index) == len(people)
     for pid in rng.choice(ids, size=40).tolist():
         assert index.person(pid) == people[pid]

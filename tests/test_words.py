@@ -103,3 +103,35 @@ def test_certificates_and_languages_count_as_evidence_with_reasons_saying_so(cli
     assert care[0]["reasons"][0] == "有護士執業證書 (≈ 护理)"
     interpreting = client.post("/api/v1/matches", json={**window, "skills": ["方言翻译"]}).get_json()["results"]
     assert interpreting[0]["volunteer_id"] == speaker["id"] and interpreting[0]["reasons"][0] == "有粤语 (≈ 方言翻译)"
+
+
+# --- why nobody matches ----------------------------------------------------------------------------
+
+def test_the_answer_says_how_many_people_each_filter_removed(client, station):
+    """Seven people near the station, each stopped by one filter (in the funnel's order), one candidate."""
+    at = station["location"]
+    sat, sun = [{"day": "sat", "start": "08:00", "end": "18:00"}], [{"day": "sun", "start": "08:00", "end": "18:00"}]
+
+    def add(name, north_km, **extra):
+        body = {"name": name, "location": {"lat": at["lat"] + north_km / 111.2, "lon": at["lon"]},
+                "availability": sat, "skills": ["急救"], "max_distance_km": 10, **extra}
+        response = client.post("/api/v1/volunteers", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    add("远", 6.0)  # beyond the request's 5 km
+    add("懒", 3.0, max_distance_km=2)  # beyond their own 2 km
+    inactive = add("停", 1.0)
+    assert client.patch(f"/api/v1/volunteers/{inactive}", json={"active": False}).status_code == 200
+    add("社工", 1.0, role="social_worker")
+    add("周日", 1.0, availability=sun)
+    add("无证", 1.0, skills=["摄影"])
+    fits = add("行", 1.0)
+    body = {"station_id": station["id"], "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T11:00",
+            "role": "volunteer", "required_skills": ["急救"], "max_distance_km": 5}
+    answer = client.post("/api/v1/matches", json=body).get_json()
+    assert [r["volunteer_id"] for r in answer["results"]] == [fits]
+    assert answer["shortfall"] == {"too_far_for_task": 1, "too_far_for_them": 1, "inactive": 1, "wrong_role": 1,
+                                   "not_free": 1, "booked": 0, "missing_required": 1, "eligible": 1}
+    enough = client.post("/api/v1/matches", json={**body, "limit": 1}).get_json()
+    assert enough["shortfall"] is None  # as many as asked: nothing to explain

@@ -81,8 +81,23 @@ class MatchResultSchema(BaseSchema):
     reasons = fields.List(fields.String())
 
 
+class ShortfallSchema(BaseSchema):
+    """How many people each hard filter removed, in this order, each among those the earlier ones kept."""
+
+    too_far_for_task = fields.Integer(metadata={"description": "farther than the request's max_distance_km"})
+    too_far_for_them = fields.Integer(metadata={"description": "farther than they will travel"})
+    inactive = fields.Integer()
+    wrong_role = fields.Integer(metadata={"description": "not the role the task needs"})
+    not_free = fields.Integer(metadata={"description": "not free for the whole window (with partial: at all)"})
+    booked = fields.Integer(metadata={"description": "booked at that time, or asked for this task already"})
+    missing_required = fields.Integer(metadata={"description": "without a required skill (or evidence for it)"})
+    eligible = fields.Integer(metadata={"description": "who is left: the candidates"})
+
+
 class MatchResponseSchema(BaseSchema):
     """Ranked candidates for a task (stored, or `task_id` null for an unsaved one)."""
 
     task_id = fields.Integer(allow_none=True)
     results = fields.List(fields.Nested(MatchResultSchema))
+    shortfall = fields.Nested(ShortfallSchema, allow_none=True, metadata={
+        "description": "with fewer results than `limit`: why people are not candidates; else null"})

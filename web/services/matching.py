@@ -55,13 +55,19 @@ def could_serve(index_cache, task, volunteer_id):
 
 
 def _answer(actor, index_cache, task_id, request, detail):
-    """Run the matcher on the fresh index, audit the call, and shape the response."""
-    from matcher.scoring import score_candidates
+    """Run the matcher on the fresh index, audit the call, and shape the response.
 
-    results = score_candidates(index_cache.fresh_index(), request)
+    With fewer results than asked, the answer says how many people each hard filter removed
+    (`shortfall`), so a coordinator knows what to relax; otherwise `shortfall` is null.
+    """
+    from matcher.scoring import score_candidates, shortfall
+
+    index = index_cache.fresh_index()
+    results = score_candidates(index, request)
     audit.log(actor, "match", detail={**detail, "results": len(results)})
     db.session.commit()
-    return {"task_id": task_id, "results": [vars(m) for m in results]}
+    return {"task_id": task_id, "results": [vars(m) for m in results],
+            "shortfall": shortfall(index, request) if len(results) < request.limit else None}
 
 
 def for_task(actor, index_cache, task_id, options):

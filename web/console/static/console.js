@@ -184,8 +184,18 @@ async function showCandidates(task) {
     el("td", {}, ["open"].includes(task.status)
       ? el("button", { type: "button", onclick: (e) => invite(task, m, e.target) }, T.invite) : ""))));
   if (!results.length) tbody.append(el("tr", {}, el("td", { colspan: 7 }, answer.ok ? T.no_candidates : answer.data?.message)));
+  // Fewer than asked: how many people each filter removed, so the coordinator knows what to relax.
+  const short = answer.ok && answer.data.shortfall, why = $("#candidate-shortfall");
+  why.hidden = !short;
+  if (short) {
+    const removed = SHORTFALL.filter((f) => short[f] > 0).map((f) => `${T[`why_${f}`]} ${short[f]}`);
+    why.textContent = `${T.why_title}: ${removed.length ? removed.join(" · ") : T.why_none}`;
+  }
   drawPlot(results);
 }
+
+const SHORTFALL = ["too_far_for_task", "too_far_for_them", "inactive", "wrong_role", "not_free", "booked",
+  "missing_required"];
 
 const ANGLES = { N: -90, NE: -45, E: 0, SE: 45, S: 90, SW: 135, W: 180, NW: -135 };
 

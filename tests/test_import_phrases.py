@@ -150,3 +150,25 @@ def test_an_import_reads_these_forms(runner, app, tmp_path):
     (rejected,) = csv.DictReader(report.read_text(encoding="utf-8-sig").splitlines())
     assert (rejected["row"], rejected["column"], rejected["value"]) == ("5", "服务时间", "周六2点-5点")
     assert rejected["reason"].startswith("cannot read the time '2点-5点' in '周六2点-5点': it could be morning or afternoon")
+
+
+def test_a_reimport_rereads_rows_an_older_cell_parser_stored(runner, app, tmp_path, monkeypatch):
+    """Rows imported before the way cells are read changed are read again, and corrected, not skipped."""
+    from web.extensions import db
+    from web.models import Volunteer
+    from web.services.imports import cells, importer
+
+    source = tmp_path / "export.csv"
+    source.write_text("姓名,手机号,志愿者编号,服务区域,服务时间\n甲,13800000001,P-1,重庆市渝北区,周六下午2:00-5:00\n",
+                      encoding="utf-8")
+    assert "created 1" in run(runner, source).output
+    with app.app_context():  # what the old parser stored for 周六下午2:00-5:00
+        person = db.session.scalars(db.select(Volunteer)).one()
+        person.availability = [{"day": "sat", "start": "14:00", "end": "18:00"}, {"day": "sat", "start": "02:00", "end": "05:00"}]
+        db.session.commit()
+    assert "updated 0, unchanged 1" in run(runner, source).output  # the same parser: the row is as imported
+    monkeypatch.setattr(importer, "CELLS_VERSION", cells.CELLS_VERSION + 1)
+    assert "updated 1, unchanged 0" in run(runner, source).output
+    with app.app_context():
+        assert db.session.scalars(db.select(Volunteer)).one().availability == [
+            {"day": "sat", "start": "14:00", "end": "17:00"}]

@@ -27,6 +27,7 @@ from ..types import utcnow
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl", ".txt")
 MAX_ATTEMPTS = 3
+MAX_MESSAGE = 2000  # characters of a job's message (which columns were read as what): polls stay small
 # Progress is written every few hundred rows: a running job silent this long has lost its worker.
 RESTART_AFTER = dt.timedelta(minutes=2)
 # Shown as `stalled` when even the scheduler has not moved it on (no worker or scheduler running).
@@ -158,8 +159,9 @@ def run(job_id):
                                                   "rows already written are kept: upload the file again to finish")
         else:
             unknown = ", ".join(summary.unknown_columns)
+            message = summary.columns_text() + (f"; unknown columns (not imported): {unknown}" if unknown else "")
             _end(job_id, _read(report_path), status="done", **_counts(summary),
-                 message=f"unknown columns (not imported): {unknown}" if unknown else None)
+                 message=message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…")
         finally:
             db.session.remove()
 

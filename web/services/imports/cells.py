@@ -5,6 +5,9 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+# Bumped whenever a cell is read differently: re-imports then re-read rows they counted as unchanged.
+CELLS_VERSION = 2  # 2: time phrases read exactly (下午2点-5点 was also stored as 02:00-05:00)
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ZH_DAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 _EN_DAY = {d: i for i, d in enumerate(DAYS)} | {

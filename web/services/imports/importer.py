@@ -13,6 +13,8 @@ import csv
 import dataclasses
 import gc
 import hashlib
+import itertools
+import json
 import os
 import struct
 import sys
@@ -28,15 +30,15 @@ from ...auth import policy
 from ...auth.principal import command_line
 from ...common.bulk_load import MAX_REMEMBERED, BulkLoader
 from ...common.bulk_write import BulkWriter
-from ...common.personal import mask_id_number, normalize_id_number, normalize_phone
+from ...common.personal import mask_id_number, mask_phone, normalize_id_number, normalize_phone
 from ...common.spreadsheet import safe_row
 from ...config import Config
 from ...extensions import db
 from ...models import Station, Volunteer
 from ...volunteers.schemas import VolunteerSchema
 from .. import people
-from .cells import clean, parse_availability, phone_text, split_list
-from .headers import map_headers
+from .cells import CELLS_VERSION, clean, parse_availability, phone_text, split_list
+from .headers import ACTIVE_WORDS, ROLE_WORDS, SAMPLE_ROWS, TIER_WORDS, Sample, describe, names_people, read_headers
 from .lock import import_lock
 from .parallel import auto_jobs, prepared_rows
 from .reader import Limits, TableError, clip, listed, open_table
@@ -44,10 +46,6 @@ from .reader import Limits, TableError, clip, listed, open_table
 BATCH_ROWS = 5000
 
 KEY_FIELDS = ("external_id", "id_number", "phone")
-ROLE_WORDS = {"志愿者": "volunteer", "volunteer": "volunteer", "社工": "social_worker", "社会工作者": "social_worker",
-              "社工师": "social_worker", "social worker": "social_worker", "social_worker": "social_worker"}
-TIER_WORDS = {"骨干": "core", "核心": "core", "core": "core", "是": "core", "yes": "core", "y": "core", "1": "core",
-              "普通": "regular", "regular": "regular", "否": "regular", "no": "regular", "n": "regular", "0": "regular"}
 STORED = ("source_hash", "external_id", "name", "role", "phone", "id_number", "skills", "certificates", "languages", "address",
           "district", "lat", "lon", "max_distance_km", "availability", "max_hours_per_week", "station_id", "tier", "active")
 STORED_SET = frozenset(STORED)
@@ -65,6 +63,9 @@ class Summary:
     unchanged: int = 0
     rejected: int = 0
     unknown_columns: list = field(default_factory=list)
+    # How each imported column was read: {"column", "field", "how" (header, similar header, values or
+    # mapping), "like" (the alias it resembles, or what its values showed)}, in file order.
+    columns_read: list = field(default_factory=list)
     elapsed: float = 0.0
     saved: dict = field(default_factory=dict)  # the counts as of the last commit (what is written)
 
@@ -81,6 +82,10 @@ class Summary:
         """0 when every row was accepted, 1 when some were rejected."""
         return 1 if self.rejected else 0
 
+    def columns_text(self):
+        """Which column was read as which field, on one line (for a job's message)."""
+        return "columns read: " + (", ".join(describe(c) for c in self.columns_read) or "none")
+
     def lines(self):
         """The human summary printed at the end."""
         verb = "would be " if self.dry_run else ""
@@ -88,6 +93,7 @@ class Summary:
             f"{self.path}: read {self.read} rows in {self.elapsed:.1f} s ({self.rows_per_second:,.0f} rows/s)"
             + (" — dry run, nothing written" if self.dry_run else ""),
             f"  created {verb}{self.created}, updated {verb}{self.updated}, unchanged {self.unchanged}, rejected {self.rejected}",
+            "  columns read as:", *(f"    {describe(c)}" for c in self.columns_read),
             "  unknown columns (not imported): " + (", ".join(self.unknown_columns) if self.unknown_columns else "none"),
         ]
 
@@ -106,6 +112,8 @@ class Report:
     def reject(self, row, column, value, reason):
         """Write one problem; ID numbers are masked, even in the report, and long values clipped."""
         if self.writer:
+            if type(value) in (list, dict):  # a JSON line's value, as JSON
+                value = json.dumps(value, ensure_ascii=False)
             if column in self.masked_columns and value and len(value) > 8:
                 value = mask_id_number(value)
             value = clip(value) if isinstance(value, str) else "" if value is None else value
@@ -172,9 +180,11 @@ UNVERIFIED = ("possible duplicate of a person who registered themselves; staff c
 class _Importer:
     """The state of one import run."""
 
-    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id, actor, max_cell_chars):
+    def __init__(self, path, columns, headers, mapping_fields, *, dry_run, report, station_id, actor, max_cell_chars,
+                 typed=False):
         self.path, self.columns, self.headers, self.actor = path, columns, headers, actor
         self.max_cell_chars = max_cell_chars
+        self.typed = typed  # JSON Lines: lists and objects are the API's own values, taken as they are
         scope = policy.station_scope(actor)
         # A coordinator's import (`scope`: their station ids) touches only the people of those
         # stations (policy.may_change_person); a row whose key belongs to anyone else is refused,
@@ -192,7 +202,9 @@ class _Importer:
         self.keys = {f: {} for f in KEY_FIELDS}  # value -> person id (or a pending row tag)
         self.key_of = {}  # person id -> stored (external_id, id_number, phone)
         self.sources = {}  # source row hash -> person id, for rows already imported as they are
-        self.signature = repr((sorted(columns.items()), station_id)).encode()
+        # A row already imported as it is counts as unchanged: unless the way cells are read has changed
+        # since (CELLS_VERSION), so a re-import corrects what an older parser stored.
+        self.signature = repr((sorted(columns.items()), station_id, CELLS_VERSION)).encode()
         self._prints = None  # person id -> fingerprint of the imported fields, loaded when first needed
         self.file_rows = {f: {} for f in KEY_FIELDS}  # value -> (row number, fingerprint) seen in this file
         self._load_existing()
@@ -203,10 +215,10 @@ class _Importer:
 
     def _written_fields(self, mapped):
         """Stored fields this file can change: its mapped columns, and the place they imply."""
-        written = set(mapped) - {"station", "lat", "lon"}
+        written = set(mapped) - {"station", "lat", "lon", "location"}
         if "station" in mapped or self.default_station is not None:
             written.add("station_id")
-        if {"lat", "lon", "address"} & set(mapped):
+        if {"lat", "lon", "location", "address"} & set(mapped):
             written |= {"lat", "lon", "district"}
         return sorted(f for f in written if f in STORED)
 
@@ -243,7 +255,7 @@ class _Importer:
         """The source header of a field, for the report."""
         for i, f in self.columns.items():
             if f == name:
-                return self.headers[i]
+                return self.headers[i] if str(self.headers[i]).strip() else f"column {i + 1}"
         return name
 
     def source(self, values):
@@ -264,8 +276,9 @@ class _Importer:
         problems), with data converted for `BulkWriter.insert`.
         """
         raw = self._raw(values)
-        problems = [(self.column(f), text, f"{len(text):,} characters: a cell may have at most {self.max_cell_chars:,} "
-                     "(IMPORT_MAX_CELL_CHARS)") for f, text in raw.items() if text and len(text) > self.max_cell_chars]
+        problems = [(self.column(f), text, f"{_size(text):,} characters: a cell may have at most {self.max_cell_chars:,} "
+                     "(IMPORT_MAX_CELL_CHARS)") for f, text in raw.items()
+                    if text and (len(text) if type(text) is str else _size(text)) > self.max_cell_chars]
         if problems:  # not read any further: parsing a long cell costs time, storing it space
             return (None,) * len(KEY_FIELDS), problems, None
         body = self._body(raw, problems)
@@ -278,6 +291,8 @@ class _Importer:
         return keys, [], (data, fingerprint, problems)
 
     def _raw(self, values):
+        if self.typed:
+            return {f: _typed(values[i]) if i < len(values) else None for i, f in self.columns.items()}
         return {f: clean(values[i]) if i < len(values) else None for i, f in self.columns.items()}
 
     def _load(self, schema, raw, body):
@@ -341,12 +356,13 @@ class _Importer:
             data["station_id"] = self.default_station
         seen = self._seen_in_file(data)
         if seen is not None:
-            first_row, first_print = seen
+            key, (first_row, first_print) = seen
             if isinstance(first_print, tuple):  # ("stored", id): an earlier row that matched them as stored
                 first_print = self.prints[first_print[1]]
             if first_print == fingerprint:
                 return "unchanged"
-            self.report.reject(number, "", "", f"same person as row {first_row} but with different data")
+            self.report.reject(number, "", "", f"same person as row {first_row} but with different data "
+                                               f"({key} {_masked(key, data[key])} is also row {first_row}'s)")
             return "rejected"
         self._remember(number, data, fingerprint)
         data["source_hash"] = source
@@ -373,7 +389,7 @@ class _Importer:
         found = None
         for i, f in self.columns.items():
             if f == name:
-                found = clean(values[i]) if i < len(values) else None
+                found = (_typed if self.typed else clean)(values[i]) if i < len(values) else None
         return found
 
     def _claim(self, number, person_id):
@@ -390,9 +406,10 @@ class _Importer:
         return True
 
     def _seen_in_file(self, data):
+        """(the key, (row number, fingerprint)) of the first key of `data` an earlier row of the file had, or None."""
         for f in KEY_FIELDS:
             if data.get(f) and data[f] in self.file_rows[f]:
-                return self.file_rows[f][data[f]]
+                return f, self.file_rows[f][data[f]]
         return None
 
     def _remember(self, number, data, fingerprint):
@@ -416,53 +433,76 @@ class _Importer:
         return value
 
     def _body(self, raw, problems):
-        """Turn cleaned cells into an API body, noting cells that cannot be read."""
+        """Turn cleaned cells into an API body, noting cells that cannot be read.
+
+        A JSON line's list or object (skills, availability, location ...) is the API's own form: it goes to
+        the schema as it is, which judges it as `POST /api/v1/volunteers` would.
+        """
         body = {}
-        for f in ("name", "external_id", "address", "id_number"):
+        for f in ("name", "external_id", "address", "id_number", "district"):
             if raw.get(f) is not None:
                 body[f] = raw[f]
         for f in ("skills", "certificates", "languages"):
             if f in raw:
-                body[f] = self._once(f, raw[f], split_list)
-        if raw.get("phone"):
-            try:
-                body["phone"] = normalize_phone(phone_text(raw["phone"]))
-            except ValueError as exc:
-                problems.append((self.column("phone"), raw["phone"], str(exc)))
-        if body.get("id_number"):
+                value = raw[f]
+                body[f] = value if type(value) in _JSON else self._once(f, value, split_list)
+        phone = raw.get("phone")
+        if phone:
+            if type(phone) is str:
+                try:
+                    body["phone"] = normalize_phone(phone_text(phone))
+                except ValueError as exc:
+                    problems.append((self.column("phone"), phone, str(exc)))
+            else:
+                body["phone"] = phone
+        if body.get("id_number") and type(body["id_number"]) is str:
             try:
                 body["id_number"] = normalize_id_number(body["id_number"])
             except ValueError as exc:
                 problems.append((self.column("id_number"), body.pop("id_number"), str(exc)))
-        if raw.get("availability"):
-            try:
-                body["availability"] = self._once("availability", raw["availability"], parse_availability)
-            except ValueError as exc:
-                problems.append((self.column("availability"), raw["availability"], str(exc)))
+        availability = raw.get("availability")
+        if availability:
+            if type(availability) in _JSON:
+                body["availability"] = availability
+            else:
+                try:
+                    body["availability"] = self._once("availability", availability, parse_availability)
+                except ValueError as exc:
+                    problems.append((self.column("availability"), availability, str(exc)))
+        location = raw.get("location")
+        if location is not None:
+            if type(location) is str:  # a table's "location" column: a place written out
+                body.setdefault("address", location)
+            else:
+                body["location"] = location
         if raw.get("lat") or raw.get("lon"):
             try:
                 body["location"] = {"lat": float(raw["lat"]), "lon": float(raw["lon"])}
             except (TypeError, ValueError):
                 problems.append((self._source("location"), f"{raw.get('lat')}, {raw.get('lon')}",
                                  "not a latitude/longitude pair"))
-        for f, words in (("role", ROLE_WORDS), ("tier", TIER_WORDS)):
-            if raw.get(f):
-                value = words.get(raw[f].casefold())
-                if value is None:
-                    problems.append((self.column(f), raw[f], f"not one of: {', '.join(sorted(set(words)))}"))
+        for f, words in (("role", ROLE_WORDS), ("tier", TIER_WORDS), ("active", ACTIVE_WORDS)):
+            value = raw.get(f)
+            if value:
+                word = words.get(value.casefold()) if type(value) is str else None
+                if word is None:
+                    problems.append((self.column(f), value, f"not one of: {', '.join(sorted(set(words)))}"))
                 else:
-                    body[f] = value
+                    body[f] = word
         for f in ("max_distance_km", "max_hours_per_week"):
-            if raw.get(f):
-                number = raw[f].casefold().replace("km", "").replace("公里", "").replace("千米", "").replace("小时", "").strip()
+            value = raw.get(f)
+            if value:
+                number = value.casefold().replace("km", "").replace("公里", "").replace("千米", "").replace("小时", "").strip() \
+                    if type(value) is str else ""
                 try:
                     body[f] = float(number)
                 except ValueError:
-                    problems.append((self.column(f), raw[f], "not a number"))
-        if raw.get("station"):
-            sid = self.stations.get(raw["station"])
+                    problems.append((self.column(f), value, "not a number"))
+        station = raw.get("station")
+        if station:
+            sid = self.stations.get(station) if type(station) is str else None
             if sid is None:
-                problems.append((self.column("station"), raw["station"], "no station with this id or name"))
+                problems.append((self.column("station"), station, "no station with this id or name"))
             else:
                 body["station_id"] = sid
         return body
@@ -474,6 +514,28 @@ class _Importer:
         if self.dry_run or not (creates or updates or hash_only):
             return
         people.write_batch(self.actor, self.writer, creates, updates, hash_only, self.fields)
+
+
+_JSON = (list, dict)
+
+
+def _typed(value):
+    """A JSON line's value: a list or object as it is, anything else as a cleaned cell."""
+    return value if type(value) in _JSON else clean(value)
+
+
+def _size(value):
+    """A cell's length in characters (a JSON list or object: of its JSON text)."""
+    return len(value) if type(value) is str else len(json.dumps(value, ensure_ascii=False))
+
+
+def _masked(key, value):
+    """A key's value as a message may show it: phones and ID numbers masked as the API masks them."""
+    if key == "phone":
+        return mask_phone(value)
+    if key == "id_number":
+        return mask_id_number(value)
+    return clip(value, 40)
 
 
 def _text(messages):
@@ -539,7 +601,7 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
     limits = Limits(rows=max_rows, columns=max_columns, cell_chars=max_cell_chars, shared_strings=max_shared_strings,
                     shared_strings_bytes=max_shared_strings_bytes, unzipped_bytes=max_unzipped_bytes)
     kind, _, headers, rows, close = open_table(path, limits=limits, encoding=encoding, sheet=sheet,
-                                               is_header=lambda cells: "name" in map_headers(cells, mapping)[0].values())
+                                               is_header=lambda cells: names_people(cells, mapping))
     try:
         if jobs == "auto":
             jobs = auto_jobs(path, kind)
@@ -553,14 +615,20 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
 def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None,
          actor=None, jobs=1, max_cell_chars=Config.IMPORT_MAX_CELL_CHARS):
     """The import proper, over an opened table."""
-    columns, unknown = map_headers(headers, mapping)
+    # The first rows are read ahead: where no header decides a column, its values may (once per file).
+    ahead = list(itertools.islice(rows, SAMPLE_ROWS))
+    rows = itertools.chain(ahead, rows)
+    sample = Sample(values for _, values in ahead if not isinstance(values, Exception))
+    found = read_headers(headers, mapping, sample)
+    columns = found.columns
     if "name" not in columns.values():
         raise TableError(f"{name}: no name column (looked for 姓名/name; found: {', '.join(listed(headers)) or 'nothing'})")
-    summary = Summary(path=name, dry_run=dry_run, unknown_columns=listed(unknown))  # listed: a job's message stays small
+    summary = Summary(path=name, dry_run=dry_run, columns_read=found.read,
+                      unknown_columns=listed(found.unknown, chars=160))  # listed: a job's message stays small
     id_columns = [str(headers[i]) for i, f in columns.items() if f == "id_number"]
     report = Report(report_path, masked_columns=id_columns)
-    importer = _Importer(name, columns, headers, set(columns.values()), dry_run=dry_run, report=report,
-                         station_id=station_id, actor=actor, max_cell_chars=max_cell_chars)
+    importer = _Importer(name, columns, list(headers), set(columns.values()), dry_run=dry_run, report=report,
+                         station_id=station_id, actor=actor, max_cell_chars=max_cell_chars, typed=kind == "jsonl")
     show = sys.stderr.isatty() if progress is None else progress
     stop = None
     try:
@@ -575,10 +643,10 @@ def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, p
                     report.reject(number, "", "", f"unreadable line: {values}")
                     summary.rejected += 1
                     continue
-                if kind == "jsonl" and len(headers) != len(importer.headers):
-                    importer.columns, extra = map_headers(headers, mapping)
-                    importer.headers = list(headers)
-                    summary.unknown_columns = listed(extra)
+                if kind == "jsonl" and len(headers) != len(importer.headers):  # a line named new keys
+                    found = read_headers(headers, mapping, sample)
+                    importer.columns, importer.headers = found.columns, list(headers)
+                    summary.columns_read, summary.unknown_columns = found.read, listed(found.unknown, chars=160)
                 try:
                     outcome = importer.row(number, values, source, prepared)
                 except SQLAlchemyError:

@@ -170,3 +170,83 @@ def test_report_command_writes_png_json_and_csv(app, runner, city, tmp_path):
     assert bad.exit_code == 2 and "--out" in bad.output
     bad = runner.invoke(args=["report", "coverage", "--out", str(png), "--category", "cooking"])
     assert bad.exit_code == 2 and "cooking" in bad.output
+
+
+SAT = [{"day": "sat", "start": "08:00", "end": "18:00"}]
+SUN = [{"day": "sun", "start": "08:00", "end": "18:00"}]
+
+
+@pytest.fixture
+def mismatched(client):
+    """One district where the report's old count (active, with a skill of the category) claims supply
+    that the matcher cannot use: the only psychosocial task wants a social worker on Saturday morning.
+
+    2099-01-10 is a Saturday. Who could take which task (the matcher's hard filters, role and time):
+    - 甲 social worker, 心理咨询 + 儿童陪伴, free Sundays: not the Saturday task; yes the Sunday one (any role);
+    - 乙 volunteer, 心理疏导, free Saturdays: not the psychosocial task (a volunteer);
+    - 丙 social worker, 心理慰藉, free Saturdays 10:00-18:00: only 2 of its 3 hours (not counted, as `partial` is off);
+    - 丁 social worker, 心理疏导, free Saturdays, inactive: never counted;
+    - 戊 volunteer, 法律援助, free Sundays: no legal task at all, so counted as before;
+    - 己 volunteer, 课业辅导, free Sundays: takes the Sunday task;
+    - 庚 volunteer, 儿童陪伴, free Saturdays: not the Sunday task.
+    """
+    station = client.post("/api/v1/stations", json={"name": "渝北站", "address": "重庆市渝北区"}).get_json()
+    people = [
+        ("甲", "social_worker", ["心理咨询", "儿童陪伴"], SUN, True),
+        ("乙", "volunteer", ["心理疏导"], SAT, True),
+        ("丙", "social_worker", ["心理慰藉"], [{"day": "sat", "start": "10:00", "end": "18:00"}], True),
+        ("丁", "social_worker", ["心理疏导"], SAT, False),
+        ("戊", "volunteer", ["法律援助"], SUN, True),
+        ("己", "volunteer", ["课业辅导"], SUN, True),
+        ("庚", "volunteer", ["儿童陪伴"], SAT, True),
+    ]
+    ids = {}
+    for name, role, skills, slots, active in people:
+        response = client.post("/api/v1/volunteers", json={"name": name, "address": "重庆市渝北区", "role": role,
+                                                            "skills": skills, "availability": slots, "active": active})
+        assert response.status_code == 201, response.get_json()
+        ids[name] = response.get_json()["id"]
+
+    def task(title, role, skills, headcount, day, hours):
+        response = client.post("/api/v1/tasks", json={
+            "station_id": station["id"], "title": title, "role": role, "skills": skills, "headcount": headcount,
+            "starts_at": f"{day}T{hours[0]}", "ends_at": f"{day}T{hours[1]}"})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    psych = task("周六上午心理疏导", "social_worker", ["心理疏导"], 2, "2099-01-10", ("09:00", "12:00"))
+    tutoring = task("周日下午课业辅导", "any", ["课业辅导"], 1, "2099-01-11", ("14:00", "16:00"))
+    return ids, psych, tutoring
+
+
+def test_coverage_counts_only_people_who_could_take_a_task_of_the_cell(client, mismatched):
+    ids, psych, tutoring = mismatched
+    # The matcher: nobody for the psychosocial task (丙 only with partial); for the Sunday one (any role, no
+    # required skill) everyone active free then: 甲, 戊 and 己, of whom 甲 and 己 have a skill of the category.
+    assert client.get(f"/api/v1/tasks/{psych}/matches").get_json()["results"] == []
+    partly = client.get(f"/api/v1/tasks/{psych}/matches?partial=true").get_json()["results"]
+    assert [r["volunteer_id"] for r in partly] == [ids["丙"]]
+    tutors = client.get(f"/api/v1/tasks/{tutoring}/matches").get_json()["results"]
+    assert sorted(r["volunteer_id"] for r in tutors) == [ids["甲"], ids["戊"], ids["己"]]
+
+    body = client.get(f"/api/v1/reports/coverage?{RANGE}").get_json()
+    assert body["rows"] == [
+        # Before: people 3 (甲, 乙, 丙) and gap 0, though the one task there has no candidate.
+        {"district": "渝北区", "category": "psychosocial", "people": 0, "demand": 2, "gap": 2, "ratio": 0.0},
+        # Before: people 3 (甲, 己, 庚).
+        {"district": "渝北区", "category": "children", "people": 2, "demand": 1, "gap": 0, "ratio": 2.0},
+        # No open task of the cell: people are counted as before (active, with a skill of the category).
+        {"district": "渝北区", "category": "legal", "people": 1, "demand": 0, "gap": 0, "ratio": None},
+    ]
+    assert body["totals"] == {"people": 3, "demand": 3, "gap": 2}
+
+
+def test_a_cell_whose_tasks_are_all_staffed_counts_people_as_before(client, mismatched):
+    """Supply is measured against the tasks that still have seats: once both psychosocial seats are
+    taken, that cell has none, and its people are counted as in a cell without tasks."""
+    ids, psych, _ = mismatched
+    for name in ("丙", "甲"):  # staff may seat social workers by hand, free or not
+        assignment = client.post(f"/api/v1/tasks/{psych}/assignments", json={"volunteer_id": ids[name]}).get_json()
+        assert client.patch(f"/api/v1/assignments/{assignment['id']}", json={"status": "accepted"}).status_code == 200
+    rows = client.get(f"/api/v1/reports/coverage?{RANGE}&category=psychosocial").get_json()["rows"]
+    assert rows == [{"district": "渝北区", "category": "psychosocial", "people": 3, "demand": 0, "gap": 0, "ratio": None}]

@@ -44,7 +44,9 @@ class PictureQuerySchema(CoverageQuerySchema):
 class CoverageRowSchema(BaseSchema):
     district = fields.String(allow_none=True)
     category = fields.String()
-    people = fields.Integer(metadata={"description": "active people of the district with a skill of the category"})
+    people = fields.Integer(metadata={"description": "active people of the district with a skill of the category who "
+                                                     "could take one of the cell's open tasks (role, free for its "
+                                                     "window); all of them when the cell has none"})
     demand = fields.Integer(metadata={"description": "unfilled seats of open tasks in the range"})
     gap = fields.Integer(metadata={"description": "max(demand - people, 0)"})
     ratio = fields.Float(allow_none=True, metadata={"description": "people per open seat"})

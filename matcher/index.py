@@ -719,7 +719,7 @@ class CandidateIndex:
         look-alike; what an occupation, certificate or language implies at its strength)."""
         strengths: dict[int, float] = {}
         for text in skills:
-            for key, strength in self.vocabulary_.resolve(text).alternatives():
+            for key, strength in self.vocabulary_.resolve(text).alternatives.items():
                 col = self.columns_.setdefault(key, len(self.columns_))
                 strengths[col] = max(strengths.get(col, 0.0), strength)
         return strengths

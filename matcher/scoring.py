@@ -46,15 +46,19 @@ def _wanted_strengths(index: CandidateIndex, seg: Segment, rows: NDArray[np.intp
                       wanted: list[Resolved]) -> NDArray[np.float64]:
     """(k, len(wanted)): how well each person has each wanted skill.
 
-    The best, over what the wanted word stands for (itself, its look-alike, what it implies) and
-    the person's strength in that column (their word, a look-alike, or what their occupation,
-    certificate or language implies), of the product of the two strengths.
+    The best, over the columns that answer the wanted word (`Resolved.asked`), of the product of
+    its strength there and the person's (their word, a look-alike, or what their occupation,
+    certificate, language or related skill implies).
     """
-    best = np.zeros((len(rows), len(wanted)))
-    for j, want in enumerate(wanted):
-        alternatives = want.alternatives()
-        held = _strengths(index, seg, rows, [key for key, _ in alternatives])
-        best[:, j] = (held * np.array([strength for _, strength in alternatives])).max(axis=1)
+    keys = [key for want in wanted for key in want.asked]
+    weights = np.array([strength for want in wanted for strength in want.asked.values()])
+    held = _strengths(index, seg, rows, keys) * weights  # one lookup for every wanted word's columns
+    best = np.empty((len(rows), len(wanted)))
+    start = 0
+    for j, want in enumerate(wanted):  # the best column of each wanted word
+        stop = start + len(want.asked)
+        best[:, j] = held[:, start] if stop == start + 1 else held[:, start:stop].max(axis=1)
+        start = stop
     return best
 
 
@@ -256,10 +260,10 @@ def _skill_reasons(index: CandidateIndex, skills: tuple[str, ...], wanted: list[
     mine = [vocab.resolve(s) for s in skills]
     reasons = []
     for want in wanted:
-        wanted_keys = dict(want.alternatives())
+        wanted_keys = want.asked
         best, strength = None, 0.0
         for have in mine:
-            s = max((v * wanted_keys[k] for k, v in have.alternatives() if k in wanted_keys), default=0.0)
+            s = max((v * wanted_keys[k] for k, v in have.alternatives.items() if k in wanted_keys), default=0.0)
             if s > strength:
                 best, strength = have, s
         if best is None:

@@ -39,6 +39,7 @@ CONTAINED = 0.9  # strength of a known name found inside a longer word
 MIN_CONTAINED = 2  # characters a known name needs to count inside a longer word (4 for Latin letters)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_term(text: str) -> str:
     """NFKC, traditional characters as simplified, case-folded, without spaces: the form names are compared in."""
     return _SPACES.sub("", _T2S.convert(unicodedata.normalize("NFKC", text))).casefold()
@@ -92,13 +93,27 @@ class Resolved:
     fuzzy_key: str | None = None
     implied: Implied = ()
 
-    def alternatives(self) -> list[tuple[str, float]]:
-        """Every (column key, strength) this word stands for: itself, its look-alike, what it implies."""
-        found = [(self.key, 1.0)]
-        if self.fuzzy_key is not None:
-            found.append((self.fuzzy_key, self.strength))
-        found.extend(self.implied)
+    @functools.cached_property
+    def alternatives(self) -> dict[str, float]:
+        """Every column key this word stands for, with its strength: itself, its look-alike, what it implies."""
+        found = {self.key: 1.0}
+        for key, strength in ((self.fuzzy_key, self.strength), *self.implied):
+            if key is not None and strength > found.get(key, 0.0):
+                found[key] = strength
         return found
+
+    @functools.cached_property
+    def asked(self) -> dict[str, float]:
+        """The column keys that answer this word when a task asks for it.
+
+        A canonical skill is answered by its own column: everyone's words already put what they
+        imply there (a nurse's 护理 holds 养老护理 at 0.8), so its related skills are not looked
+        up again. Any other word (an occupation, a certificate, a look-alike) is answered by all
+        it stands for: a task asking for a 驾驶证 is answered by drivers.
+        """
+        if self.skill is not None and self.key == self.skill.id:
+            return {self.key: 1.0}
+        return self.alternatives
 
 
 class SkillVocabulary:

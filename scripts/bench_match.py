@@ -61,7 +61,7 @@ from matcher.availability import LOCAL_TZ, WEEK_SLOTS, window_weights  # noqa: E
 from matcher.gazetteer import default_gazetteer  # noqa: E402
 from matcher.geo import coarse_points, haversine_km  # noqa: E402
 from matcher.index import CandidateIndex, PeopleColumns  # noqa: E402
-from matcher.scoring import MAX_RADIUS_KM, score_candidates  # noqa: E402
+from matcher.scoring import MAX_RADIUS_KM, REQUIRED_STRENGTH, score_candidates  # noqa: E402
 from matcher.types import ROLES, MatchRequest  # noqa: E402
 from web.demo import SKILLS, STATIONS  # noqa: E402
 
@@ -309,24 +309,25 @@ def brute_force(index: CandidateIndex, request: MatchRequest) -> list[int]:
     keep &= cover > 0 if request.partial else cover >= 1 - 1e-9
     if request.role in ROLES:
         keep &= people.role == ROLES.index(request.role)
+    def strength(text: str) -> np.ndarray:
+        """Each row's strength for one asked word: the best of its answering columns (matcher.skills.Resolved.asked)."""
+        best = np.zeros(len(dist))
+        for key, weight in vocab.resolve(text).asked.items():
+            if key in cols:
+                best = np.maximum(best, weight * seg.skills[:, [cols[key]]].toarray()[:, 0])
+        return best
+
     for text in request.required_skills:
-        col = cols.get(vocab.resolve(text).key)
-        keep &= (seg.skills[:, [col]].toarray()[:, 0] >= 1.0) if col is not None else False
+        keep &= strength(text) >= REQUIRED_STRENGTH
     skill = np.ones(len(dist))
     if request.skills:
-        skill = np.zeros(len(dist))
-        for text in request.skills:
-            want, best = vocab.resolve(text), np.zeros(len(dist))
-            for key, weight in ((want.key, 1.0), (want.fuzzy_key, want.strength)):
-                if key is not None and key in cols:
-                    best = np.maximum(best, weight * seg.skills[:, [cols[key]]].toarray()[:, 0])
-            skill += best
-        skill /= len(request.skills)
+        skill = sum(strength(text) for text in request.skills) / len(request.skills)
     w = request.weights
     score = np.clip((w.skill * skill + w.distance * near + w.availability * cover)
                     / (w.skill + w.distance + w.availability), 0.0, 1.0)
     rows = np.flatnonzero(keep)
-    order = np.lexsort((people.id[rows], dist[rows], -score[rows]))[: request.limit]
+    evidence = (skill[rows] > 0) if request.skills and w.skill > 0 else np.zeros(len(rows), bool)  # evidence first
+    order = np.lexsort((people.id[rows], dist[rows], -score[rows], ~evidence))[: request.limit]
     return people.id[rows[order]].tolist()
 
 

@@ -83,7 +83,7 @@ def _strength(person, key):
     in the index, hence here too)."""
     best = 0.0
     for word in person.skills:
-        for have_key, strength in default_vocabulary().resolve(word).alternatives():
+        for have_key, strength in default_vocabulary().resolve(word).alternatives.items():
             if have_key == key:
                 best = max(best, strength)
     return float(np.float32(best))
@@ -91,7 +91,7 @@ def _strength(person, key):
 
 def _wanted(person, want):
     """How well a person has one wanted skill: the best product of the two sides' strengths."""
-    return max(_strength(person, key) * strength for key, strength in want.alternatives())
+    return max(_strength(person, key) * strength for key, strength in want.asked.items())
 
 
 def _shown(word, chinese):
@@ -104,7 +104,7 @@ def _shown(word, chinese):
 def _reasons(person, request, wanted, chinese, km, weights):
     reasons = []
     for want in wanted:
-        scored = [(max((v * dict(want.alternatives()).get(k, 0.0) for k, v in have.alternatives()), default=0.0), i, have)
+        scored = [(max((v * want.asked.get(k, 0.0) for k, v in have.alternatives.items()), default=0.0), i, have)
                   for i, have in enumerate(map(default_vocabulary().resolve, person.skills))]
         scored = [s for s in scored if s[0] > 0]
         if scored:

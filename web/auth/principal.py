@@ -3,7 +3,7 @@ import dataclasses
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import ApiToken, Station, token_station
@@ -62,24 +62,26 @@ def issue_token(role, *, station_ids=(), volunteer_id=None, name=None):
     return row, plaintext
 
 
+# One query on every request: the token's row with its stations joined (one row per station). Built
+# once, with the token as a parameter, so no request rebuilds it or works out its cache key again.
+_TOKEN_ROWS = (select(ApiToken.id, ApiToken.role, ApiToken.volunteer_id, ApiToken.revoked_at, token_station.c.station_id)
+               .outerjoin(token_station, token_station.c.token_id == ApiToken.id))
+_BY_HASH = _TOKEN_ROWS.where(ApiToken.token_hash == bindparam("token_hash"))
+_BY_ID = _TOKEN_ROWS.where(ApiToken.id == bindparam("token_id"))
+
+
 def principal_for_token(token, via=""):
     """The Principal a bearer token stands for, or None when it is unknown, revoked or orphaned."""
-    return _principal_where(ApiToken.token_hash == hash_token(token), via)
+    return _principal_of(db.session.execute(_BY_HASH, {"token_hash": hash_token(token)}).all(), via)
 
 
 def principal_for_token_id(token_id, via=""):
     """The Principal of a stored token (a queued job runs as the token that started it), or None when revoked."""
-    return _principal_where(ApiToken.id == token_id, via)
+    return _principal_of(db.session.execute(_BY_ID, {"token_id": token_id}).all(), via)
 
 
-def _principal_where(condition, via):
-    """The Principal of the token meeting `condition`, or None when it is missing, revoked or its person is gone.
-
-    One query on every request: the token's row with its stations joined (one row per station).
-    """
-    rows = db.session.execute(
-        select(ApiToken.id, ApiToken.role, ApiToken.volunteer_id, ApiToken.revoked_at, token_station.c.station_id)
-        .outerjoin(token_station, token_station.c.token_id == ApiToken.id).where(condition)).all()
+def _principal_of(rows, via):
+    """The Principal of a token's rows, or None when there are none, it is revoked or its person is gone."""
     if not rows:
         return None
     token_id, role, volunteer_id, revoked_at, _ = rows[0]

@@ -5,7 +5,7 @@ task never has more accepted people than its headcount. Both are checked under t
 locks (see locking.py), so concurrent requests cannot both pass a check and then both write.
 """
 from marshmallow import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth import policy
@@ -39,14 +39,18 @@ def overlapping_booking(volunteer_id, starts_at, ends_at, exclude_task_id=None):
     return db.session.scalars(stmt.order_by(Task.starts_at).limit(1)).first()
 
 
+# Built once (read before every match): people seated on a task overlapping [starts, ends), and those asked for a task.
+_BOOKED = (select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
+           .where(Assignment.status.in_(SEATED), Task.starts_at < bindparam("ends"), Task.ends_at > bindparam("starts")))
+_BOOKED_OR_ASKED = _BOOKED.union(select(Assignment.volunteer_id).where(Assignment.task_id == bindparam("task_id")))
+
+
 def booked_people(starts_at, ends_at, task_id=None):
     """Ids of people who cannot be matched to this window: accepted on (or served) an overlapping task,
     or already asked (in any state) for this very task."""
-    seated = (select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
-              .where(Assignment.status.in_(SEATED), Task.starts_at < ends_at, Task.ends_at > starts_at))
-    if task_id is not None:
-        seated = seated.union(select(Assignment.volunteer_id).where(Assignment.task_id == task_id))
-    return frozenset(db.session.connection().execute(seated).scalars())
+    statement, params = (_BOOKED, {"starts": starts_at, "ends": ends_at}) if task_id is None else \
+        (_BOOKED_OR_ASKED, {"starts": starts_at, "ends": ends_at, "task_id": task_id})
+    return frozenset(db.session.connection().execute(statement, params).scalars())
 
 
 def seats_taken(task_id):

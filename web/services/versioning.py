@@ -36,6 +36,10 @@ def _stamp_people_changes(session, flush_context, instances):
         session.add(VolunteerTombstone(volunteer_id=person.id, version=version))
 
 
+# Built once: read before every match, so not rebuilt (and its cache key not worked out) per request.
+_CURRENT = select(PeopleVersion.version).where(PeopleVersion.id == 1)
+
+
 def current_version(session):
     """The latest people version (0 before any change)."""
-    return session.scalar(select(PeopleVersion.version).where(PeopleVersion.id == 1)) or 0
+    return session.scalar(_CURRENT) or 0

@@ -26,8 +26,8 @@ from numpy.typing import NDArray
 
 from . import engagement
 from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
-from .geo import compass_points, geodesic_km_many, haversine_km
-from .index import CandidateIndex, Segment
+from .geo import compass_points, geodesic_km_many
+from .index import CandidateIndex, Segment, _haversine_km
 from .skills import Resolved, SkillVocabulary, is_chinese, normalise_term
 from .types import ROLES, Match, MatchRequest
 
@@ -310,7 +310,8 @@ def shortfall(index: CandidateIndex, request: MatchRequest) -> dict[str, int]:
         rows = np.flatnonzero(seg.alive)
         if len(rows) == 0:
             continue
-        dist = haversine_km(request.lat, request.lon, people.lat[rows], people.lon[rows])
+        # The distances `Segment.within` works out, from the points' radians the segment keeps.
+        dist = _haversine_km(request.lat, request.lon, seg.rad_lat[rows], seg.rad_lon[rows], seg.cos_lat[rows])
         by_pattern = coverage_of_bytes(seg.bitmaps[:, span], weights[span.start * 8:span.stop * 8], weights.sum())
         free = by_pattern > 0 if request.partial else by_pattern >= 1 - 1e-9
         def cut(name: str, kept: NDArray[np.bool_]) -> None:

@@ -245,3 +245,19 @@ def test_with_the_queue_unreachable_a_plan_is_a_503_and_left_failed(crafted, sta
         assert stored.status == "failed" and "task queue" in stored.message
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_plan_asked_of_the_queue_for_another_station_is_refused_and_nothing_is_queued(client, crafted, station,
+                                                                                       make_token, app):
+    """Another station's coordinator, and a volunteer, asking the queue for a plan: 403, no plan stored."""
+    from web.extensions import db
+    from web.models import Plan
+
+    first, _, all_rounder, _ = crafted
+    other = client.post("/api/v1/stations", json={"name": "别的站", "address": "重庆市南岸区"}).get_json()
+    for token in (make_token("coordinator", station_ids=[other["id"]]), all_rounder["token"]):
+        response = client.post(f"/api/v1/stations/{station['id']}/plans", json={"task_ids": [first["id"]]},
+                               headers={**ASYNC, "Authorization": f"Bearer {token}"})
+        assert response.status_code == 403, response.get_json()
+    with app.app_context():
+        assert db.session.scalars(db.select(Plan)).all() == []

@@ -296,9 +296,9 @@ def test_past_tasks_end_and_unanswered_invitations_expire(client, anon, station,
 def test_the_scheduled_jobs_are_on_the_queues_scheduler(app):
     queue = queue_of(app)
     names = {task.name for task in queue.huey.read_periodic(dt.datetime(2026, 12, 5, 3, 15))}
-    assert names == {"close_past", "restart_stalled"}  # every 5 minutes; every minute
+    assert names == {"close_past", "restart_stalled", "deliver_notifications"}  # every 5 minutes; every minute (2)
     names = {task.name for task in queue.huey.read_periodic(dt.datetime(2026, 12, 5, 3, 17))}
-    assert names == {"restart_stalled", "purge_old_files"}  # and the nightly purge at 03:17
+    assert names == {"restart_stalled", "deliver_notifications", "purge_old_files"}  # and the nightly purge at 03:17
 
 
 def test_old_reports_and_left_uploads_are_purged(client, app):

@@ -73,6 +73,25 @@ class Config:
     IMPORT_MAX_SHARED_STRINGS = 1_000_000  # .xlsx: openpyxl keeps them all in a list (~100 bytes each)
     IMPORT_MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024  # .xlsx: their XML, unzipped (so at most as many characters)
     IMPORT_MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # .xlsx: all its parts unzipped (a zip bomb)
+    # Notifications (web/notify/, README "Notifications"). Without SMS_GATEWAY_URL or SMTP_HOST
+    # those messages are written to the server log instead (the quick start needs no provider).
+    SMS_GATEWAY_URL: str | None = None
+    SMS_GATEWAY_KEY: str | None = None  # signs each request (HMAC-SHA256, see web/notify/channels.py)
+    SMS_SIGN_NAME = "社区服务站"  # the 【签名】 an SMS starts with
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_FROM = "volmatch@localhost"
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    GROUP_WEBHOOK_HOSTS = ("qyapi.weixin.qq.com",)  # where station group robots may live
+    NOTIFY_TIMEOUT = 10  # seconds for one request to a provider
+    NOTIFY_MAX_TRIES = 6  # then a delivery is parked as failed, with the reason
+    NOTIFY_RETRY_SECONDS = 30  # the first retry; each next one waits twice as long (at most an hour)
+    NOTIFY_QUIET_HOURS = "22-8"  # no SMS in these local hours unless the service starts within 2 h
+    NOTIFY_SMS_PER_DAY = 10  # per person; more wait for the next morning
+    NOTIFY_ON_COMMIT = True  # a delivery run is queued when outbox rows commit (else only every minute)
+    NOTIFY_BATCH = 200  # deliveries one run of the delivery job takes on
 
     @classmethod
     def from_env(cls, instance_path):
@@ -88,7 +107,14 @@ class Config:
                      "AUTH_FAILURE_RATE_LIMIT", "API_RATE_LIMIT", "CORS_ORIGINS"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
-        for name in ("MAX_JSON_BODY", "MAX_ANONYMOUS_BODY", "MAX_UPLOAD_BODY", "MAX_JSON_DEPTH", "TRUSTED_PROXIES"):
+        for name in ("SMS_GATEWAY_URL", "SMS_GATEWAY_KEY", "SMS_SIGN_NAME", "SMTP_HOST", "SMTP_FROM", "SMTP_USER",
+                     "SMTP_PASSWORD", "NOTIFY_QUIET_HOURS"):
+            if os.environ.get(name):
+                settings[name] = os.environ[name]
+        if os.environ.get("SMTP_STARTTLS"):
+            settings["SMTP_STARTTLS"] = os.environ["SMTP_STARTTLS"].lower() in ("1", "true", "yes")
+        for name in ("MAX_JSON_BODY", "MAX_ANONYMOUS_BODY", "MAX_UPLOAD_BODY", "MAX_JSON_DEPTH", "TRUSTED_PROXIES",
+                     "SMTP_PORT", "NOTIFY_TIMEOUT", "NOTIFY_MAX_TRIES", "NOTIFY_RETRY_SECONDS", "NOTIFY_SMS_PER_DAY"):
             if os.environ.get(name):
                 settings[name] = int(os.environ[name])
         for name in [k for k in settings if k.startswith("IMPORT_MAX_")]:
@@ -120,6 +146,7 @@ class TestingConfig(Config):
     QUEUE_EMBEDDED = True
     QUEUE_PERIODIC = False  # tests run the scheduled jobs themselves, at the times they choose
     QUEUE_RETRY_DELAY = 0
+    NOTIFY_ON_COMMIT = False  # tests deliver at the times they choose (test_notifications turns it on)
 
 
 CONFIGS = {

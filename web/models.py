@@ -57,6 +57,11 @@ class Station(PlacedMixin, TimestampMixin, Model):
     lon: Mapped[float] = mapped_column(Float, nullable=False)
     # Radius around the station that its tasks and its match requests must lie in (set by admins).
     service_area_km: Mapped[float] = mapped_column(Float, nullable=False, default=30.0, server_default="30")
+    # Notifications: a WeCom group robot the station broadcasts task changes to (no personal data goes
+    # there), and how many hours before an accepted service its people are reminded.
+    group_webhook: Mapped[str | None] = mapped_column(String(500))
+    reminder_hours: Mapped[list] = mapped_column(JSONList, nullable=False, default=lambda: [24, 2],
+                                                 server_default="[24, 2]")
 
 
 class Volunteer(PlacedMixin, TimestampMixin, Model):
@@ -108,6 +113,11 @@ class Volunteer(PlacedMixin, TimestampMixin, Model):
     # Hours served, decayed exponentially (see matcher/engagement.py) to `recent_hours_at`.
     recent_hours: Mapped[float] = mapped_column(Float, nullable=False, default=0.0, server_default="0")
     recent_hours_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # Reaching the person: an e-mail address (contact data, shown like the phone), the language of
+    # their messages, and the channels they switched off (by a switch on their page or an SMS reply).
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), nullable=False, default="zh", server_default="zh")
+    channels_off: Mapped[list] = mapped_column(JSONList, nullable=False, default=list, server_default="[]")
 
 
 class PeopleVersion(Model):
@@ -324,3 +334,56 @@ class ReportPicture(TimestampMixin, Model):
     lang: Mapped[str] = mapped_column(String(5), nullable=False, default="zh")
     message: Mapped[str | None] = mapped_column(String(500))
     png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+
+NOTIFICATION_KINDS = ("invitation", "reminder", "task_changed", "task_cancelled", "invitation_withdrawn",
+                      "hours_verified", "hours_rejected", "plan_invitations")
+CHANNELS = ("inbox", "sms", "email", "group")
+DELIVERY_STATUSES = ("queued", "sending", "sent", "failed", "skipped")
+
+
+class Notification(Model):
+    """An outbox row: something a person (or a station's group) should hear about, written in the
+    same transaction as the event itself. Its deliveries, one per channel, carry it out."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    # A person's message, or a station group's broadcast (volunteer_id null).
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(5), nullable=False, default="zh")
+    # What the templates fill in (task title, place, local times, hours...), as of the event.
+    params: Mapped[dict] = mapped_column(JSONList, nullable=False, default=dict)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    due_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    read_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    assignment = relationship(Assignment)
+    deliveries = relationship("Delivery", back_populates="notification", cascade="all, delete-orphan")
+
+
+class Delivery(Model):
+    """One notification over one channel: the idempotency key is (notification, channel), so two
+    delivery workers never both send it; retried with backoff, then parked as failed with the reason."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel", name="notification_channel"),
+        Index("ix_delivery_due", "status", "next_try_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id", ondelete="CASCADE"), nullable=False)
+    channel: Mapped[str] = mapped_column(String(10), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_try_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    claimed_until: Mapped[object | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    notification = relationship(Notification, back_populates="deliveries")

@@ -22,7 +22,7 @@ ASKED = ("invited", "accepted", "completed", "no_show")
 ACCEPTED = ("accepted", "completed", "no_show")
 # Fields of a person that staff set; the person may not (their `district` follows from their place).
 STAFF_FIELDS = ("external_id", "role", "tier", "district", "station_id", "identity_verified")
-PRIVATE_FIELDS = ("phone", "address", "location")
+PRIVATE_FIELDS = ("phone", "email", "address", "location")
 
 
 # -- roles and stations -------------------------------------------------------------------------
@@ -198,6 +198,14 @@ def can_see_contact(actor, volunteer):
                                           and asked_by(actor.station_ids, volunteer.id, ACCEPTED))
 
 
+def own_inbox(actor, volunteer_id):
+    """A person's messages: the person themself, or admins (403 for others who see them, 404 as for a stranger)."""
+    volunteer = visible_person(actor, volunteer_id)
+    if not (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id)):
+        raise Forbidden("a person's messages are theirs: coordinators see delivery states on the task")
+    return volunteer
+
+
 def visible_person(actor, volunteer_id):
     """The person, if the actor may know they exist; 404 otherwise, so ids reveal nothing."""
     require(actor, *EVERYONE)
@@ -298,6 +306,7 @@ def mask_person(actor, data, volunteer):
     if can_see_contact(actor, volunteer):
         return [f for f in PRIVATE_FIELDS if data.get(f) is not None]
     data["phone"] = mask_phone(volunteer.phone)
+    data["email"] = None
     data["address"] = None
     data["location"] = None
     return []

@@ -13,7 +13,7 @@ from ..errors import Conflict
 from ..extensions import db
 from ..models import LIVE, SEATED, Assignment, ServiceRecord, Task, Volunteer
 from ..types import utcnow
-from . import people
+from . import notifications, people
 from .locking import lock_booking
 
 LOADED = (joinedload(Assignment.volunteer), joinedload(Assignment.task), joinedload(Assignment.record))
@@ -103,6 +103,7 @@ def invite_person(task, volunteer_id, plan_id=None):
     else:
         raise Conflict("volunteer_id", f"person {volunteer_id} already has an assignment on task {task.id} "
                                        f"(assignment {assignment.id}, {assignment.status})")
+    notifications.invited(assignment)
     return assignment
 
 
@@ -177,6 +178,12 @@ def _transition(actor, assignment, target, data, by_station):
     assignment.status = target
     db.session.flush()
     refresh_task_status(task)
+    if target == "accepted":
+        notifications.accepted(assignment)
+    elif target == "cancelled" and by_station:
+        notifications.withdrawn(assignment)
+    elif target == "completed" and by_station:
+        notifications.hours_reviewed(assignment.record, person, task)
 
 
 def _record_hours(actor, assignment, task, person, data, by_station, now):
@@ -226,6 +233,7 @@ def review_record(actor, record_id, data):
             record.note = data["reason"]
         db.session.flush()
         refresh_task_status(task)
+        notifications.hours_reviewed(record, person, task)
         db.session.commit()
         return record
     hours = data.get("hours", record.hours)
@@ -237,8 +245,15 @@ def review_record(actor, record_id, data):
     if data.get("reason"):
         record.note = data["reason"]
     record.status, record.confirmed_by = "confirmed", reviewer
+    notifications.hours_reviewed(record, person, task)
     db.session.commit()
     return record
+
+
+def live_assignments(task):
+    """The people still asked to serve on a task (invited or accepted), with the person loaded."""
+    return db.session.scalars(select(Assignment).options(joinedload(Assignment.volunteer))
+                              .where(Assignment.task_id == task.id, Assignment.status.in_(LIVE))).all()
 
 
 def cancel_task_assignments(task):

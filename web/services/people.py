@@ -145,7 +145,7 @@ def _from_timestamp(seconds):
 
 def batch_defaults(writer):
     """Every stored column's value for a new row that gives none (rows start from these)."""
-    return writer.defaults() | {"skills": [], "certificates": [], "languages": [], "availability": []}
+    return writer.defaults() | {"skills": [], "certificates": [], "languages": [], "availability": [], "channels_off": []}
 
 
 def write_batch(actor, writer, creates, updates, hash_only, fields):

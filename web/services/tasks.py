@@ -8,9 +8,12 @@ from ..common.schemas import check_window
 from ..errors import Conflict
 from ..extensions import db
 from ..models import SEATED, Assignment, Station, Task
-from . import engagement
+from . import engagement, notifications
 from .locking import lock_booking
 from .stations import check_in_area, place_field
+
+# What people asked to serve were told about a task: a change to any of these is sent to them.
+TOLD = ("title", "starts_at", "ends_at", "address", "lat", "lon")
 
 
 def _station(station_id):
@@ -78,10 +81,15 @@ def update(actor, task_id, data):
         raise Conflict("headcount", f"{accepted} people have accepted or served already; cancel some first")
     if accepted and (starts != task.starts_at or ends != task.ends_at) and data.get("status") != "cancelled":
         raise Conflict("starts_at", f"{accepted} people have accepted this time; cancel them first, or the task")
+    was_cancelled = task.status == "cancelled"
+    told = {key: getattr(task, key) for key in TOLD}  # the time and place people on it were told
     for key, value in data.items():
         setattr(task, key, value)
-    if task.status == "cancelled":
+    if task.status == "cancelled" and not was_cancelled:
+        notifications.task_changed(task, engagement.live_assignments(task), "task_cancelled")
         engagement.cancel_task_assignments(task)
+    elif task.status != "cancelled" and any(getattr(task, key) != value for key, value in told.items()):
+        notifications.task_changed(task, engagement.live_assignments(task), "task_changed")
     elif "headcount" in data:
         engagement.refresh_task_status(task)
     db.session.commit()

@@ -16,6 +16,8 @@ from ..common.schemas import (
 )
 
 ROLES = ("volunteer", "social_worker")
+LANGUAGES = ("zh", "en")
+PERSON_CHANNELS = ("sms", "email")
 TIERS = ("core", "regular")
 
 
@@ -57,6 +59,14 @@ class VolunteerSchema(PlacedSchema):
         allow_none=True,
         metadata={"description": "Resident ID number (GB 11643); personal data, returned masked"},
     )
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254), metadata={
+        "description": "e-mail address for notifications; personal data, shown like the phone"})
+    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "the language of the person's messages (zh or en)"})
+    channels_off = fields.List(fields.String(validate=validate.OneOf(PERSON_CHANNELS)), load_default=list,
+                               validate=validate.Length(max=len(PERSON_CHANNELS)), metadata={
+                                   "description": "notification channels the person switched off (sms, email); "
+                                                  "the inbox on their page is always on"})
     skills = StringList(load_default=list)
     certificates = StringList(load_default=list)
     languages = StringList(load_default=list)

@@ -24,7 +24,7 @@ from huey.consumer import Consumer
 from redis import RedisError
 
 from ..errors import ServiceUnavailable
-from . import background, import_jobs, schedule
+from . import background, delivery, import_jobs, schedule
 
 EXTENSION = "volmatch_queue"
 
@@ -79,6 +79,8 @@ def init_app(app):
             in_app(import_jobs.run)),
         "propose_plan": huey.task(name="propose_plan")(in_app(background.propose_plan)),
         "draw_picture": huey.task(name="draw_picture")(in_app(background.draw_picture)),
+        "deliver_notifications": huey.periodic_task(crontab(minute="*"), name="deliver_notifications")(
+            in_app(delivery.deliver_due)),
         "close_past": huey.periodic_task(crontab(minute="*/5"), name="close_past")(in_app(schedule.close_past)),
         "restart_stalled": huey.periodic_task(crontab(minute="*"), name="restart_stalled")(
             in_app(schedule.restart_stalled)),

@@ -434,7 +434,8 @@ def test_verified_hours_are_told(app, client, station, person, gateway):
     assert response.status_code == 200, response.get_json()
     deliver(app, dt.datetime(2099, 1, 1, 10, 0, tzinfo=CN))  # told now: sent in the next daytime run
     assert [body["text"] for body in gateway.bodies()] == [
-        "【龙溪社工站】龙溪街道社工站已确认您在“敬老院探访”（1月10日(周六) 09:00-12:00）的服务时长：3小时。感谢您的付出！"]
+        "【龙溪社工站】龙溪街道社工站已确认您在“敬老院探访”（1月10日(周六) 09:00-12:00）的服务时长：3小时。"
+        "感谢您的付出！回复TD退订"]
 
 
 def test_a_commit_with_outbox_rows_queues_a_delivery_run(app, client, station, person, gateway):
@@ -472,3 +473,35 @@ def test_email_is_contact_data_a_stranger_coordinator_does_not_see(client, stati
                       environ_overrides=bearer(member_view)).get_json()["email"] == "qian@example.org"
     seen = client.get(f"/api/v1/volunteers/{person['id']}", environ_overrides=bearer(outsider))
     assert seen.status_code == 404 or seen.get_json()["email"] is None
+
+
+def reply(anon, body, key=KEY, at=None):
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    stamp = str(int(at if at is not None else time.time()))
+    return anon.post("/api/v1/notifications/sms-replies", data=raw, content_type="application/json",
+                     headers={"X-Timestamp": stamp, "X-Signature": sign(key, stamp, raw)})
+
+
+def test_a_stop_reply_switches_sms_off_and_only_the_gateway_may_say_so(app, anon, client, station, person, gateway):
+    invite(client, make_task(client, station), person)
+    deliver(app, BEFORE)
+    assert gateway.bodies()[0]["text"].endswith("回复TD退订")
+
+    # Forged (another key), replayed (signed 10 minutes ago) or unsigned: refused, nothing changes.
+    assert reply(anon, {"phone": "13800138000", "text": "TD"}, key="guess").status_code == 401
+    assert reply(anon, {"phone": "13800138000", "text": "TD"}, at=time.time() - 600).status_code == 401
+    unsigned = anon.post("/api/v1/notifications/sms-replies", json={"phone": "13800138000", "text": "TD"})
+    assert unsigned.status_code == 401
+    assert client.get(f"/api/v1/volunteers/{person['id']}").get_json()["channels_off"] == []
+
+    answer = reply(anon, {"phone": "13800138000", "text": "好的，我会去"})
+    assert answer.status_code == 200 and answer.get_json() == {"opted_out": False}
+    answer = reply(anon, {"phone": "+86 138 0013 8000", "text": " td "})
+    assert answer.status_code == 200 and answer.get_json() == {"opted_out": True}
+    assert client.get(f"/api/v1/volunteers/{person['id']}").get_json()["channels_off"] == ["sms"]
+
+    invite(client, make_task(client, station, title="第二次活动"), person)
+    assert deliver(app, BEFORE)["skipped"] == 1
+    assert len(gateway.requests) == 1
+    bad = reply(anon, {"phone": "13800138000"})
+    assert bad.status_code == 422 and "text" in bad.get_json()["errors"]

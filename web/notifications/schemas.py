@@ -1,10 +1,21 @@
 """Marshmallow schemas for notifications and their deliveries."""
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from ..common.schemas import BaseSchema, LocalDateTime
 from ..engagement.schemas import assignment_phone
 from ..models import CHANNELS, DELIVERY_STATUSES, NOTIFICATION_KINDS
 from ..notify import messages
+
+
+class SmsReplySchema(BaseSchema):
+    """An SMS a person sent back, as the gateway forwards it."""
+
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    text = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class SmsReplyAnswerSchema(BaseSchema):
+    opted_out = fields.Boolean(metadata={"description": "the reply was a stop word: SMS are off for that person"})
 
 
 class InboxEntrySchema(BaseSchema):

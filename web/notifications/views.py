@@ -1,11 +1,20 @@
 """HTTP routes: a person's inbox; delivery states and the call list of a task's invitations."""
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..auth.context import current_principal
+from ..auth.context import PUBLIC_DOC, current_principal
 from ..common.pagination import SQLPage
+from ..errors import Unauthorized
+from ..notify.channels import signed_by_gateway
 from ..services import notifications
-from .schemas import CallListEntrySchema, InboxEntrySchema, TaskDeliverySchema
+from .schemas import (
+    CallListEntrySchema,
+    InboxEntrySchema,
+    SmsReplyAnswerSchema,
+    SmsReplySchema,
+    TaskDeliverySchema,
+)
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Messages to people and their delivery")
 
@@ -35,3 +44,18 @@ class CallList(MethodView):
         """People still invited whom no SMS or e-mail reached: call them. The phone is shown in full
         only as the privacy rules allow (a member of the station, or once accepted); masked otherwise."""
         return notifications.call_list(current_principal(), task_id)
+
+
+@blp.route("/notifications/sms-replies")
+class SmsReplies(MethodView):
+    @blp.doc(**PUBLIC_DOC)
+    @blp.arguments(SmsReplySchema)
+    @blp.response(200, SmsReplyAnswerSchema)
+    def post(self, body):
+        """An SMS a person sent back, forwarded by the SMS gateway and signed as its requests are
+        (`X-Timestamp`, `X-Signature`: see README, "Notifications"). A stop word (TD, 退订, STOP)
+        switches SMS off for that person. 401 without a valid signature made in the last 5 minutes."""
+        if not signed_by_gateway(current_app.config["SMS_GATEWAY_KEY"], request.headers.get("X-Timestamp"),
+                                 request.headers.get("X-Signature"), request.get_data(cache=True)):
+            raise Unauthorized("not signed by the SMS gateway")
+        return {"opted_out": notifications.sms_reply(body["phone"], body["text"])}

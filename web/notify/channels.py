@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 
+from .messages import SMS_STOP
+
 log = logging.getLogger("volmatch.notify")
 
 
@@ -36,6 +38,15 @@ class PermanentFailure(Exception):
 def sign(key, timestamp, body):
     """The gateway signature: hex HMAC-SHA256 over '<timestamp>\\n<body>' with the shared key."""
     return hmac.new(key.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def signed_by_gateway(key, timestamp, signature, body, now=None, window=300):
+    """Whether a request from the gateway (an SMS reply) carries a valid signature made within `window` s."""
+    if not key or not timestamp or not signature or not timestamp.isdigit():
+        return False
+    if abs((now or time.time()) - int(timestamp)) > window:
+        return False  # an old request replayed
+    return hmac.compare_digest(sign(key, timestamp, body), signature)
 
 
 def _post_json(url, payload, headers, timeout):
@@ -65,8 +76,8 @@ class SmsGateway:
         self.url, self.key, self.sign_name, self.timeout = url, key or "", sign_name, timeout
 
     def send(self, address, message, key):
-        payload = {"phone": address, "text": f"【{self.sign_name}】{message.text}", "sign_name": self.sign_name,
-                   "request_id": key}
+        text = f"【{self.sign_name}】{message.text}{SMS_STOP.get(message.language, SMS_STOP['zh'])}"
+        payload = {"phone": address, "text": text, "sign_name": self.sign_name, "request_id": key}
 
         def headers(body):
             stamp = str(int(time.time()))

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from ..common.schemas import LOCAL_TZ
 
 LANGUAGES = ("zh", "en")
+# How to stop SMS, at the end of each one (a reply the gateway forwards to /api/v1/notifications/sms-replies).
+SMS_STOP = {"zh": "回复TD退订", "en": "Reply TD to stop"}
+STOP_WORDS = frozenset({"TD", "T", "退订", "STOP", "UNSUBSCRIBE", "取消订阅"})
 _WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -64,6 +67,7 @@ class Message:
 
     title: str
     text: str
+    language: str = "zh"
 
 
 def local_window(starts_at, ends_at, language):
@@ -92,7 +96,7 @@ def render(kind, params, language):
     language = language if language in LANGUAGES else "zh"
     title, text = TEMPLATES[kind][language]
     values = _fields(params, language)
-    return Message(title.format(**values), text.format(**values))
+    return Message(title.format(**values), text.format(**values), language)
 
 
 def render_group(kind, params, language="zh"):

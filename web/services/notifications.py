@@ -236,6 +236,25 @@ def address(delivery, person, task):
     return None
 
 
+def sms_reply(phone, text):
+    """An SMS a person sent back (forwarded by the gateway): a stop word switches their SMS off.
+    Return whether it did (false for other replies and unknown numbers)."""
+    from ..common.personal import normalize_phone
+    from ..notify.messages import STOP_WORDS
+
+    try:
+        phone = normalize_phone(phone)
+    except ValueError:
+        return False
+    person = db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+    if person is None or text.strip().upper() not in STOP_WORDS:
+        return False
+    if "sms" not in (person.channels_off or []):
+        person.channels_off = [*(person.channels_off or []), "sms"]
+    db.session.commit()
+    return True
+
+
 # ------------------------------------------------------------------ reading
 
 

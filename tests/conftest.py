@@ -17,6 +17,8 @@ from sqlalchemy import text
 from web import create_app
 from web.extensions import db
 
+from .peers import GATEWAY_KEY, Mailbox, Peer
+
 PG_URL = os.environ.get("VOLMATCH_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,3 +169,40 @@ def live_server(app, database_url, tmp_path):
         process.terminate()
         process.wait(timeout=30)
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+# ---------------------------------------------------------------- peers on loopback (notifications)
+
+
+@pytest.fixture
+def gateway(app):
+    """A loopback SMS gateway configured as the app's provider."""
+    peer = Peer({"code": "OK"})
+    app.config.update(SMS_GATEWAY_URL=peer.url + "sms", SMS_GATEWAY_KEY=GATEWAY_KEY, SMS_SIGN_NAME="龙溪社工站")
+    yield peer
+    peer.shutdown()
+    peer.server_close()
+
+
+@pytest.fixture
+def robot(app):
+    """A loopback WeCom-style group robot (answers errcode 0), an allowed webhook host in this test."""
+    peer = Peer({"errcode": 0, "errmsg": "ok"})
+    app.config["GROUP_WEBHOOK_HOSTS"] = ("127.0.0.1",)
+    yield peer
+    peer.shutdown()
+    peer.server_close()
+
+
+@pytest.fixture
+def smtp(app):
+    """aiosmtpd on loopback as the app's SMTP server."""
+    box = Mailbox()
+    from aiosmtpd.controller import Controller
+
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="station@example.org")
+    yield box
+    controller.stop()

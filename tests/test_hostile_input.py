@@ -14,7 +14,11 @@ from web.extensions import db
 from .conftest import bearer
 
 # The operations anyone may call without a token (as (method, OpenAPI path)); every other one is a 401.
-PUBLIC = {("post", "/api/v1/volunteers"), ("get", "/api/v1/stations"), ("get", "/api/v1/stations/{station_id}")}
+PUBLIC = {("post", "/api/v1/volunteers"), ("get", "/api/v1/stations"), ("get", "/api/v1/stations/{station_id}"),
+          # people on their phones: codes, sign-up with a proven phone, one-tap links; the SMS gateway (signed)
+          ("post", "/api/v1/sign-in/codes"), ("post", "/api/v1/sign-in/sessions"), ("post", "/api/v1/sign-in/sign-up"),
+          ("get", "/api/v1/invitation-links/{token}"), ("post", "/api/v1/invitation-links/{token}"),
+          ("post", "/api/v1/notifications/sms-replies")}
 METHODS = ("get", "put", "post", "patch", "delete")
 SIGN_UP = {"name": "张伟", "address": "重庆市渝北区"}
 

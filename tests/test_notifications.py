@@ -8,103 +8,20 @@ import datetime as dt
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from web.extensions import db
 from web.models import Delivery, Notification
 from web.notify.channels import sign
 
-from .conftest import _free_port, bearer
+from .conftest import bearer
+from .peers import GATEWAY_KEY
 
 CN = dt.timezone(dt.timedelta(hours=8))
 SAT = [{"day": "sat", "start": "08:00", "end": "23:59"}]
 WINDOW = ("2099-01-10T09:00", "2099-01-10T12:00")  # a Saturday
 BEFORE = dt.datetime(2099, 1, 9, 10, 0, tzinfo=CN)  # the day before, mid-morning: no quiet hours
-KEY = "gateway-test-key"
-
-
-class Peer(ThreadingHTTPServer):
-    """A loopback HTTP peer that records each POST and answers from a script (then 200 with `default`)."""
-
-    daemon_threads = True
-
-    def __init__(self, default):
-        self.requests, self.script, self.default, self.delay = [], [], default, 0.0
-        self.lock = threading.Lock()
-
-        peer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with peer.lock:
-                    peer.requests.append({"headers": dict(self.headers), "body": body, "json": json.loads(body)})
-                    status, answer = peer.script.pop(0) if peer.script else (200, peer.default)
-                time.sleep(peer.delay)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}/"
-
-    def bodies(self):
-        return [r["json"] for r in self.requests]
-
-
-@pytest.fixture
-def gateway(app):
-    """A loopback SMS gateway configured as the app's provider."""
-    peer = Peer({"code": "OK"})
-    app.config.update(SMS_GATEWAY_URL=peer.url + "sms", SMS_GATEWAY_KEY=KEY, SMS_SIGN_NAME="龙溪社工站")
-    yield peer
-    peer.shutdown()
-    peer.server_close()
-
-
-@pytest.fixture
-def robot(app):
-    """A loopback WeCom-style group robot (answers errcode 0), an allowed webhook host in this test."""
-    peer = Peer({"errcode": 0, "errmsg": "ok"})
-    app.config["GROUP_WEBHOOK_HOSTS"] = ("127.0.0.1",)
-    yield peer
-    peer.shutdown()
-    peer.server_close()
-
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app):
-    """aiosmtpd on loopback as the app's SMTP server."""
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="station@example.org")
-    yield box
-    controller.stop()
 
 
 @pytest.fixture
@@ -171,7 +88,7 @@ def test_an_invitation_reaches_the_person_by_sms_signed_as_the_gateway_expects(a
     assert "渝北区龙溪街道敬老院" in body["text"]
     assert body["request_id"].startswith("volmatch-")
     headers = request["headers"]
-    assert headers["X-Signature"] == sign(KEY, headers["X-Timestamp"], request["body"])
+    assert headers["X-Signature"] == sign(GATEWAY_KEY, headers["X-Timestamp"], request["body"])
     assert sign("another key", headers["X-Timestamp"], request["body"]) != headers["X-Signature"]
 
     # Run again: nothing more goes out.
@@ -435,7 +352,7 @@ def test_verified_hours_are_told(app, client, station, person, gateway):
     deliver(app, dt.datetime(2099, 1, 1, 10, 0, tzinfo=CN))  # told now: sent in the next daytime run
     assert [body["text"] for body in gateway.bodies()] == [
         "【龙溪社工站】龙溪街道社工站已确认您在“敬老院探访”（1月10日(周六) 09:00-12:00）的服务时长：3小时。"
-        "感谢您的付出！回复TD退订"]
+        "感谢您的付出！ 回复TD退订"]
 
 
 def test_a_commit_with_outbox_rows_queues_a_delivery_run(app, client, station, person, gateway):
@@ -475,7 +392,7 @@ def test_email_is_contact_data_a_stranger_coordinator_does_not_see(client, stati
     assert seen.status_code == 404 or seen.get_json()["email"] is None
 
 
-def reply(anon, body, key=KEY, at=None):
+def reply(anon, body, key=GATEWAY_KEY, at=None):
     raw = json.dumps(body, ensure_ascii=False).encode()
     stamp = str(int(at if at is not None else time.time()))
     return anon.post("/api/v1/notifications/sms-replies", data=raw, content_type="application/json",

@@ -54,13 +54,14 @@ def register_blueprints(app):
     from .planning import blp as planning_blp
     from .reports import blp as reports_blp
     from .security import init_security, limit_body
+    from .signin import blp as signin_blp
     from .stations import blp as stations_blp
     from .tasks import blp as tasks_blp
     from .volunteers import blp as volunteers_blp
 
     init_security(app)
     for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp,
-                imports_blp, audit_blp, me_blp, notifications_blp):
+                imports_blp, audit_blp, me_blp, notifications_blp, signin_blp):
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)  # the HTML console: not part of the OpenAPI document
     # Authentication first (401 before any body is read), then the body's size and JSON nesting.

@@ -84,6 +84,10 @@ class Config:
     SMTP_USER: str | None = None
     SMTP_PASSWORD: str | None = None
     SMTP_STARTTLS = False
+    SIGNIN_CODES_PER_PHONE = "5 per hour"
+    SIGNIN_CODES_PER_ADDRESS = "30 per hour"
+    SIGNIN_CHECKS_PER_ADDRESS = "60 per hour"  # code checks and link answers
+    PUBLIC_URL = "http://127.0.0.1:5000"  # where people open the links their messages carry (the /v pages)
     GROUP_WEBHOOK_HOSTS = ("qyapi.weixin.qq.com",)  # where station group robots may live
     NOTIFY_TIMEOUT = 10  # seconds for one request to a provider
     NOTIFY_MAX_TRIES = 6  # then a delivery is parked as failed, with the reason
@@ -107,7 +111,7 @@ class Config:
                      "AUTH_FAILURE_RATE_LIMIT", "API_RATE_LIMIT", "CORS_ORIGINS"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
-        for name in ("SMS_GATEWAY_URL", "SMS_GATEWAY_KEY", "SMS_SIGN_NAME", "SMTP_HOST", "SMTP_FROM", "SMTP_USER",
+        for name in ("PUBLIC_URL", "SMS_GATEWAY_URL", "SMS_GATEWAY_KEY", "SMS_SIGN_NAME", "SMTP_HOST", "SMTP_FROM", "SMTP_USER",
                      "SMTP_PASSWORD", "NOTIFY_QUIET_HOURS"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]

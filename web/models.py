@@ -118,6 +118,8 @@ class Volunteer(PlacedMixin, TimestampMixin, Model):
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5), nullable=False, default="zh", server_default="zh")
     channels_off: Mapped[list] = mapped_column(JSONList, nullable=False, default=list, server_default="[]")
+    # When the person last proved the phone with a one-time code (a proven phone is a verified key).
+    phone_verified_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
 
 class PeopleVersion(Model):
@@ -337,7 +339,7 @@ class ReportPicture(TimestampMixin, Model):
 
 
 NOTIFICATION_KINDS = ("invitation", "reminder", "task_changed", "task_cancelled", "invitation_withdrawn",
-                      "hours_verified", "hours_rejected", "plan_invitations")
+                      "hours_verified", "hours_rejected", "sign_in_code")
 CHANNELS = ("inbox", "sms", "email", "group")
 DELIVERY_STATUSES = ("queued", "sending", "sent", "failed", "skipped")
 
@@ -387,3 +389,27 @@ class Delivery(Model):
     error: Mapped[str | None] = mapped_column(String(500))
 
     notification = relationship(Notification, back_populates="deliveries")
+
+
+class SignInCode(Model):
+    """A one-time code sent by SMS to prove a phone (sign-in, or sign-up): only its hash is kept;
+    it lasts 5 minutes, allows 5 tries and works once."""
+
+    __tablename__ = "sign_in_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime, nullable=False)
+    tries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+
+class UsedLink(Model):
+    """A one-tap invitation link that has been used (its signature's hash): it works once."""
+
+    __tablename__ = "used_link"
+
+    link_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -77,26 +77,33 @@ def init_security(app):
 
 def spend_token_failure():
     """A request presented a bad token: count it against its address; 429 once the budget is spent.
-
     Only such requests count and only they are refused: the same address with a valid token, or
     with none, is never held up by someone else's guessing.
+    """
+    spend(current_app.config["AUTH_FAILURE_RATE_LIMIT"], "bad-token", get_remote_address(),
+          "too many invalid tokens from this address: try again later")
+
+
+def spend(limit, kind, who, message):
+    """Count one against `who`'s budget of `kind` (a rate like "5 per hour"), in the limiter's store
+    (Redis when configured); 429 with Retry-After once it is spent. For budgets that only some
+    requests spend (bad tokens, sign-in codes per phone), which route decorators cannot express.
     """
     limiter = current_app.extensions.get("volmatch.limiter")
     if limiter is None or not limiter.enabled:
         return
-    limit = parse(current_app.config["AUTH_FAILURE_RATE_LIMIT"])
-    key = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "volmatch", "bad-token", get_remote_address())
+    limit = parse(limit)
+    key = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "volmatch", kind, who)
     counter = limiter.limiter
     try:
         allowed = counter.hit(limit, *key)
     except Exception:  # noqa: BLE001 - the shared store is unreachable: count in this process, as Flask-Limiter does
-        current_app.logger.warning("rate-limit store unreachable: counting bad tokens in memory", exc_info=True)
+        current_app.logger.warning("rate-limit store unreachable: counting %s in memory", kind, exc_info=True)
         counter = current_app.extensions.setdefault("volmatch.memory_limiter", MovingWindowRateLimiter(MemoryStorage()))
         allowed = counter.hit(limit, *key)
     if not allowed:
         reset = counter.get_window_stats(limit, *key).reset_time
-        raise TooManyRequests("too many invalid tokens from this address: try again later",
-                              retry_after=max(1, math.ceil(reset - time.time())))
+        raise TooManyRequests(message, retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def limit_body():

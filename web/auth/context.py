@@ -17,6 +17,11 @@ PUBLIC = frozenset({
     ("GET", "stations.Stations"),
     ("GET", "stations.StationsById"),
     ("POST", "notifications.SmsReplies"),  # the SMS gateway, proven by its signature instead
+    ("POST", "signin.Codes"),
+    ("POST", "signin.Sessions"),
+    ("POST", "signin.SignUp"),
+    ("GET", "signin.InvitationLink"),  # the link is the proof
+    ("POST", "signin.InvitationLink"),
     ("GET", "api-docs.openapi_json"),
     ("GET", "api-docs.openapi_swagger_ui"),
     ("GET", "swagger_ui_static"),

@@ -76,7 +76,7 @@ class SmsGateway:
         self.url, self.key, self.sign_name, self.timeout = url, key or "", sign_name, timeout
 
     def send(self, address, message, key):
-        text = f"【{self.sign_name}】{message.text}{SMS_STOP.get(message.language, SMS_STOP['zh'])}"
+        text = f"【{self.sign_name}】{message.text} {SMS_STOP.get(message.language, SMS_STOP['zh'])}"
         payload = {"phone": address, "text": text, "sign_name": self.sign_name, "request_id": key}
 
         def headers(body):

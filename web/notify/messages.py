@@ -19,10 +19,12 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # kind -> language -> (title, body). Bodies name the station, the task, when and where.
 TEMPLATES = {
     "invitation": {
-        "zh": ("服务邀请：{title}", "{station}邀请您参加“{title}”，时间{when}，地点{place}。请在志愿者页面答复，"
-                                   "或联系服务站。"),
-        "en": ("Invitation: {title}", "{station} invites you to \"{title}\" on {when} at {place}. Please answer on "
-                                      "your volunteer page, or contact the station."),
+        "zh": ("服务邀请：{title}", "{station}邀请您参加“{title}”，时间{when}，地点{place}。"),
+        "en": ("Invitation: {title}", "{station} invites you to \"{title}\" on {when} at {place}."),
+    },
+    "sign_in_code": {
+        "zh": ("验证码", "您的验证码是{code}，5分钟内有效。请勿告诉他人。"),
+        "en": ("Your code", "Your code is {code}. It is valid for 5 minutes. Do not share it."),
     },
     "reminder": {
         "zh": ("服务提醒：{title}", "提醒：您报名的“{title}”将于{when}开始，地点{place}。"),
@@ -91,12 +93,20 @@ def _fields(params, language):
     return values
 
 
-def render(kind, params, language):
-    """The person's message for a notification (unknown languages fall back to Chinese)."""
+# The one-tap answer an invitation carries, where the channel has a link to give.
+ANSWER_LINK = {"zh": "一键答复：{link}", "en": "Answer here: {link}"}
+
+
+def render(kind, params, language, link=None):
+    """The person's message for a notification (unknown languages fall back to Chinese); `link` is an
+    invitation's one-tap answer link."""
     language = language if language in LANGUAGES else "zh"
     title, text = TEMPLATES[kind][language]
-    values = _fields(params, language)
-    return Message(title.format(**values), text.format(**values), language)
+    values = _fields({"code": "******", **params}, language)
+    text = text.format(**values)
+    if link:
+        text += " " + ANSWER_LINK[language].format(link=link)
+    return Message(title.format(**values), text, language)
 
 
 def render_group(kind, params, language="zh"):

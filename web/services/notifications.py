@@ -163,6 +163,14 @@ def sent(delivery_id, attempt, now):
     _finish(delivery_id, attempt, status="sent", sent_at=now, error=None)
 
 
+def forget_secret(notification_id):
+    """A sign-in code's message has gone (or failed for good): the code is not kept in the outbox."""
+    note = db.session.get(Notification, notification_id)
+    if note is not None and "code" in note.params:
+        note.params = {k: v for k, v in note.params.items() if k != "code"}
+        db.session.commit()
+
+
 def skipped(delivery_id, attempt, reason):
     """Not sent, on purpose (the person switched the channel off, the invitation was answered…)."""
     _finish(delivery_id, attempt, status="skipped", error=reason[:500])
@@ -198,6 +206,8 @@ STILL_MEANT = {"invitation": ("invited",), "reminder": ("accepted",)}
 
 def hold_reason(delivery, note, person, task, assignment, now, rules):
     """Why this delivery must not go out now: ('skip', reason), ('later', when, reason), or None."""
+    if note.kind == "sign_in_code":
+        return None  # asked for by the person a moment ago: no quiet hours, cap or switch holds it
     wanted = STILL_MEANT.get(note.kind)
     if wanted and (assignment is None or assignment.status not in wanted):
         return ("skip", f"the assignment is {assignment.status if assignment else 'gone'}: no longer meant")
@@ -228,7 +238,7 @@ def sms_sent_today(volunteer_id, local_now):
 def address(delivery, person, task):
     """Where this delivery goes now: the person's current phone or e-mail, the station's webhook."""
     if delivery.channel == "sms":
-        return person.phone if person else None
+        return person.phone if person else delivery.notification.params.get("phone")
     if delivery.channel == "email":
         return person.email if person else None
     if delivery.channel == "group":
@@ -264,7 +274,8 @@ def inbox(actor, volunteer_id):
 
     person = policy.own_inbox(actor, volunteer_id)
     now = utcnow()
-    return (select(Notification).where(Notification.volunteer_id == person.id, Notification.due_at <= now)
+    return (select(Notification).where(Notification.volunteer_id == person.id, Notification.due_at <= now,
+                                       Notification.kind != "sign_in_code")
             .order_by(Notification.due_at.desc(), Notification.id.desc()))
 
 

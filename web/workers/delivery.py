@@ -54,19 +54,34 @@ def deliver_one(delivery_id, attempt, now, rules, channels):
     if delivery.channel == "group":
         message = messages.Message("", messages.render_group(note.kind, note.params, note.language))
     else:
-        message = messages.render(note.kind, note.params, note.language)
-    key = f"volmatch-{delivery.id}"
+        message = messages.render(note.kind, note.params, note.language, link=answer_link(note, delivery.channel))
+    key, secret = f"volmatch-{delivery.id}", note.kind == "sign_in_code"
+    note_id = note.id
     db.session.rollback()  # no transaction held open while a provider answers
     try:
         channels[delivery.channel].send(to, message, key)
     except channel_kinds.TemporaryFailure as exc:
         notifications.failed(delivery_id, attempt, now, str(exc), rules, temporary=True)
-        return "retry" if attempt < rules.max_tries else "failed"
+        outcome = "retry" if attempt < rules.max_tries else "failed"
     except channel_kinds.PermanentFailure as exc:
         notifications.failed(delivery_id, attempt, now, str(exc), rules, temporary=False)
-        return "failed"
-    notifications.sent(delivery_id, attempt, now)
-    return "sent"
+        outcome = "failed"
+    else:
+        notifications.sent(delivery_id, attempt, now)
+        outcome = "sent"
+    if secret and outcome != "retry":
+        notifications.forget_secret(note_id)
+    return outcome
+
+
+def answer_link(note, channel):
+    """The one-tap link an invitation's SMS or e-mail carries (web/services/links.py), or None."""
+    if note.kind != "invitation" or note.assignment_id is None or channel not in ("sms", "email"):
+        return None
+    from ..services import links
+
+    config = current_app.config
+    return config["PUBLIC_URL"].rstrip("/") + "/v/i/" + links.make(note.assignment_id, note.id, config["SECRET_KEY"])
 
 
 @event.listens_for(db.session, "after_commit")

@@ -142,11 +142,17 @@ def _free_port():
 
 
 @pytest.fixture
-def live_server(app, database_url, tmp_path):
+def live_env():
+    """Extra environment for the live server (a test module overrides this fixture to configure it)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(app, database_url, tmp_path, live_env):
     """gunicorn serving this test's database on a loopback port (3 worker processes x 4 threads); yields the port."""
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=database_url, VOLMATCH_ENV="development", SECRET_KEY="live-server-test",
-               QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}")
+               QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}", PUBLIC_URL=f"http://127.0.0.1:{port}", **live_env)
     cmd = [sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4", "-b", f"127.0.0.1:{port}",
            "--timeout", "120", "web:create_app()"]
     import gunicorn.config

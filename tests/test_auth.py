@@ -129,6 +129,19 @@ ROUTES = [
     ("post", "/api/v1/imports", "UPLOAD", [401, 403, 403, 202, 403, 202]),
     ("get", "/api/v1/imports/{job}", None, [401, 403, 403, 404, 404, 200]),
     ("get", "/api/v1/imports/{job}/report.csv", None, [401, 403, 403, 404, 404, 200]),
+    # A person's messages are theirs; a task's delivery states and call list are its station's.
+    ("get", "/api/v1/volunteers/{p}/notifications", None, [401, 200, 404, 403, 404, 200]),
+    ("get", "/api/v1/tasks/{task}/deliveries", None, [401, 403, 403, 200, 404, 200]),
+    ("get", "/api/v1/tasks/{task}/call-list", None, [401, 403, 403, 200, 404, 200]),
+    ("get", "/api/v1/volunteers/{p}/certificate", None, [401, 200, 404, 403, 404, 200]),
+    # Proven by something else than a token: the gateway's signature, a code, a proof, a link.
+    ("post", "/api/v1/notifications/sms-replies", {"phone": "13800138000", "text": "TD"}, [401] * 6),
+    ("post", "/api/v1/sign-in/codes", {"phone": "13800138000"}, [202] * 6),
+    ("post", "/api/v1/sign-in/sessions", {"phone": "13800138000", "code": "000000"}, [401] * 6),
+    ("post", "/api/v1/sign-in/sign-up", {"proof": "forged", "name": "王芳", "address": "重庆市渝北区"}, [401] * 6),
+    ("delete", "/api/v1/sign-in/sessions", None, [401, 204, 204, 204, 204, 204]),
+    ("get", "/api/v1/invitation-links/1.1.forged", None, [404] * 6),
+    ("post", "/api/v1/invitation-links/1.1.forged", {"status": "accepted"}, [404] * 6),
 ]
 
 CASES = [(route, role, route[3][i]) for route in ROUTES for role_index, role in enumerate(ROLES)
@@ -224,7 +237,7 @@ def test_matrix_covers_every_route_of_the_api(app):
     tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{r}", "{volunteer_id}")
                .replace("{a}", "{station_id}").replace("{task}", "{task_id}").replace("424242", "{volunteer_id}")
                .replace("{asg}", "{assignment_id}").replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}")
-               .replace("{job}", "{job_id}").replace("{pic}", "{picture_id}"))
+               .replace("{job}", "{job_id}").replace("{pic}", "{picture_id}").replace("1.1.forged", "{token}"))
               for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 

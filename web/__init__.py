@@ -46,7 +46,9 @@ def register_blueprints(app):
     from .auth.context import flush_reads, load_principal
     from .auth.views import blp as audit_blp
     from .auth.views import me_blp
+    from .certificates import blp as certificates_blp
     from .console import bp as console_bp
+    from .vpages import bp as vpages_bp
     from .engagement import blp as engagement_blp
     from .imports import blp as imports_blp
     from .matching import blp as matching_blp
@@ -61,9 +63,10 @@ def register_blueprints(app):
 
     init_security(app)
     for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp,
-                imports_blp, audit_blp, me_blp, notifications_blp, signin_blp):
+                imports_blp, audit_blp, me_blp, notifications_blp, signin_blp, certificates_blp):
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)  # the HTML console: not part of the OpenAPI document
+    app.register_blueprint(vpages_bp)  # the volunteer's pages at /v: likewise
     # Authentication first (401 before any body is read), then the body's size and JSON nesting.
     # The rate limiter checks before these; require_json_body (web/errors.py) after.
     app.before_request(load_principal)

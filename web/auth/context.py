@@ -27,6 +27,8 @@ PUBLIC = frozenset({
     ("GET", "swagger_ui_static"),
     ("GET", "console.console"),
     ("GET", "console.static"),
+    ("GET", "vpages.home"),
+    ("GET", "vpages.static"),
     ("GET", "static"),
 })
 

@@ -198,11 +198,12 @@ def can_see_contact(actor, volunteer):
                                           and asked_by(actor.station_ids, volunteer.id, ACCEPTED))
 
 
-def own_inbox(actor, volunteer_id):
-    """A person's messages: the person themself, or admins (403 for others who see them, 404 as for a stranger)."""
+def own_person(actor, volunteer_id, what):
+    """The person, for what is theirs alone (their messages, their certificate): the person themself,
+    or admins; 403 for others who see them, 404 as for a stranger."""
     volunteer = visible_person(actor, volunteer_id)
     if not (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id)):
-        raise Forbidden("a person's messages are theirs: coordinators see delivery states on the task")
+        raise Forbidden(f"a person's {what} are theirs: ask them, or an admin")
     return volunteer
 
 

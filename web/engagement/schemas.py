@@ -3,7 +3,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..auth import policy
 from ..auth.context import current_principal, record_read
-from ..common.schemas import BaseSchema, Id, LocalDateTime
+from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema
 from ..models import ASSIGNMENT_STATUSES
 
 TARGETS = ("accepted", "declined", "cancelled", "completed", "no_show")
@@ -48,6 +48,9 @@ class TaskBriefSchema(BaseSchema):
     starts_at = LocalDateTime()
     ends_at = LocalDateTime()
     status = fields.String()
+    station_name = fields.String(attribute="station.name", allow_none=True)
+    address = fields.String(allow_none=True)
+    location = fields.Nested(LocationSchema, metadata={"description": "where the service takes place"})
 
 
 class RecordBriefSchema(BaseSchema):

@@ -272,7 +272,7 @@ def inbox(actor, volunteer_id):
     """A person's messages, newest first (the person, or admins): a query of notifications."""
     from ..auth import policy
 
-    person = policy.own_inbox(actor, volunteer_id)
+    person = policy.own_person(actor, volunteer_id, "messages")
     now = utcnow()
     return (select(Notification).where(Notification.volunteer_id == person.id, Notification.due_at <= now,
                                        Notification.kind != "sign_in_code")

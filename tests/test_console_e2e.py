@@ -98,6 +98,7 @@ def test_coordinator_posts_a_task_invites_and_records_service(page, city, tmp_pa
     assignment = page.locator("#assignment-table tbody tr").first
     expect(assignment).to_contain_text(name)
     expect(assignment.locator(".state")).to_have_text("已邀请")
+    expect(assignment.locator(".delivery")).to_contain_text("短信")  # how the invitation travels (the log, here)
     expect(assignment.locator("td").nth(1)).to_have_text(re.compile(r"^1380013800\d$"))  # invited: reachable
     assignment.get_by_role("button", name="确认参加").click()
     expect(page.locator("#assignment-table tbody tr").first.locator(".state")).to_have_text("已确认")

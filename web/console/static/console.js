@@ -238,16 +238,35 @@ async function invite(task, match, button) {
   showTask(task.id);
 }
 
+// How each invitation travelled: one line per channel (state, and why it failed or was not sent).
+function deliveryCell(row) {
+  if (!row) return "";
+  if (!row.deliveries.length) return el("small", {}, T.no_channel);
+  return row.deliveries.map((d) => el("div", { class: `delivery ${d.status}`, title: d.error || "" },
+    `${T[`ch_${d.channel}`] || d.channel}: ${T[`dl_${d.status}`] || d.status}`, d.error && d.status !== "sent" ? el("small", {}, ` (${d.error})`) : ""));
+}
+
+async function showCallList(task) {
+  const answer = await api("GET", `/tasks/${task.id}/call-list`);
+  const people = Array.isArray(answer.data) ? answer.data : [];
+  $("#call-list ul").replaceChildren(...people.map((p) => el("li", {}, `${p.name} ${p.phone || ""}`)));
+  $("#call-list").hidden = !people.length;
+}
+
 async function showAssignments(task) {
-  const answer = await api("GET", `/tasks/${task.id}/assignments?page_size=100`);
+  const [answer, travelled] = await Promise.all([api("GET", `/tasks/${task.id}/assignments?page_size=100`),
+                                                 api("GET", `/tasks/${task.id}/deliveries`)]);
+  const byAssignment = new Map((Array.isArray(travelled.data) ? travelled.data : []).map((d) => [d.assignment_id, d]));
+  showCallList(task);
   const rows = (Array.isArray(answer.data) ? answer.data : []).map((a) => el("tr", { "data-assignment": a.id },
     el("td", {}, a.name, el("br"), el("small", {}, a.volunteer_number || "")),
     el("td", {}, a.phone || ""),
     el("td", { class: `state ${a.status}` }, statusText(a.status)),
+    el("td", {}, deliveryCell(byAssignment.get(a.id))),
     el("td", {}, a.record ? `${a.record.hours} h (${T[`src_${a.record.source}`]}${a.record.status === "pending" ? `, ${T.pending}` : ""})` : ""),
     el("td", {}, actions(task, a))));
   $("#assignment-table tbody").replaceChildren(...rows);
-  if (!rows.length) $("#assignment-table tbody").append(el("tr", {}, el("td", { colspan: 5 }, T.no_assignments)));
+  if (!rows.length) $("#assignment-table tbody").append(el("tr", {}, el("td", { colspan: 6 }, T.no_assignments)));
 }
 
 function actions(task, a) {

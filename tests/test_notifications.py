@@ -230,6 +230,27 @@ def test_no_sms_in_quiet_hours_unless_the_service_is_close(app, client, station,
     assert "夜间巡查" in gateway.bodies()[-1]["text"]
 
 
+def test_a_persons_own_quiet_hours_win(app, client, station, person, gateway, make_token):
+    own = make_token("volunteer", volunteer_id=person["id"])
+    bad = client.patch(f"/api/v1/volunteers/{person['id']}", json={"quiet_hours": "25-8"}, environ_overrides=bearer(own))
+    assert bad.status_code == 422 and "quiet_hours" in bad.get_json()["errors"]
+    assert client.patch(f"/api/v1/volunteers/{person['id']}", json={"quiet_hours": "20-9"},
+                        environ_overrides=bearer(own)).status_code == 200
+    invite(client, make_task(client, station, ("2099-01-10T14:00", "2099-01-10T17:00")), person)
+    assert deliver(app, dt.datetime(2099, 1, 9, 21, 0, tzinfo=CN))["later"] == 1  # the deployment would send at 21:00
+    assert deliver(app, dt.datetime(2099, 1, 10, 8, 30, tzinfo=CN))["sent"] == 0  # theirs end at 09:00
+    assert deliver(app, dt.datetime(2099, 1, 10, 9, 0, tzinfo=CN))["sent"] == 1
+    assert len(gateway.requests) == 1
+
+
+def test_an_invitation_not_sent_before_its_task_started_is_not_sent_at_all(app, client, station, person, gateway):
+    invite(client, make_task(client, station), person)
+    assert deliver(app, dt.datetime(2099, 1, 10, 9, 30, tzinfo=CN))["skipped"] == 1
+    [sms] = deliveries(app, "sms")
+    assert sms["status"] == "skipped" and sms["error"] == "the task has started"
+    assert gateway.requests == []
+
+
 def test_a_daily_cap_holds_further_sms_until_the_next_morning(app, client, station, person, gateway):
     app.config["NOTIFY_SMS_PER_DAY"] = 2
     for i in range(3):

@@ -48,7 +48,6 @@ def register_blueprints(app):
     from .auth.views import me_blp
     from .certificates import blp as certificates_blp
     from .console import bp as console_bp
-    from .vpages import bp as vpages_bp
     from .engagement import blp as engagement_blp
     from .imports import blp as imports_blp
     from .matching import blp as matching_blp
@@ -60,6 +59,7 @@ def register_blueprints(app):
     from .stations import blp as stations_blp
     from .tasks import blp as tasks_blp
     from .volunteers import blp as volunteers_blp
+    from .vpages import bp as vpages_bp
 
     init_security(app)
     for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp,

@@ -118,6 +118,8 @@ class Volunteer(PlacedMixin, TimestampMixin, Model):
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5), nullable=False, default="zh", server_default="zh")
     channels_off: Mapped[list] = mapped_column(JSONList, nullable=False, default=list, server_default="[]")
+    # Hours without SMS, local ("22-8"); none: the deployment's NOTIFY_QUIET_HOURS.
+    quiet_hours: Mapped[str | None] = mapped_column(String(5))
     # When the person last proved the phone with a one-time code (a proven phone is a verified key).
     phone_verified_at: Mapped[object | None] = mapped_column(UTCDateTime)
 

@@ -13,7 +13,7 @@ hour) and the delivery is parked as `failed` after NOTIFY_MAX_TRIES, with the re
 its worker never finished (it died) is taken again once its lease has passed.
 """
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -115,6 +115,13 @@ class Rules:
         return cls(int(start), int(end), config["NOTIFY_SMS_PER_DAY"], config["NOTIFY_MAX_TRIES"],
                    config["NOTIFY_RETRY_SECONDS"])
 
+    def for_person(self, person):
+        """These rules with the person's own quiet hours, if they set some."""
+        if person is None or not person.quiet_hours:
+            return self
+        start, _, end = person.quiet_hours.partition("-")
+        return replace(self, quiet_from=int(start), quiet_to=int(end))
+
     def in_quiet_hours(self, local):
         if self.quiet_from == self.quiet_to:
             return False
@@ -213,10 +220,13 @@ def hold_reason(delivery, note, person, task, assignment, now, rules):
         return ("skip", f"the assignment is {assignment.status if assignment else 'gone'}: no longer meant")
     if note.kind == "reminder" and task is not None and task.status == "cancelled":
         return ("skip", "the task is cancelled")
+    if wanted and task is not None and now >= task.starts_at:
+        return ("skip", "the task has started")
     if person is not None and delivery.channel in (person.channels_off or []):
         return ("skip", f"the person switched {delivery.channel} off")
     if delivery.channel != "sms" or person is None:
         return None
+    rules = rules.for_person(person)
     local = now.astimezone(LOCAL_TZ)
     urgent = task is not None and note.kind != "hours_verified" and now <= task.starts_at <= now + URGENT
     if rules.in_quiet_hours(local) and not urgent:

@@ -67,6 +67,9 @@ class VolunteerSchema(PlacedSchema):
                                validate=validate.Length(max=len(PERSON_CHANNELS)), metadata={
                                    "description": "notification channels the person switched off (sms, email); "
                                                   "the inbox on their page is always on"})
+    quiet_hours = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^([01]?\d|2[0-3])-([01]?\d|2[0-3])$", error="give local hours as start-end, e.g. 22-8"), metadata={
+        "description": "local hours without SMS, e.g. 22-8 (0-0: none); null: the deployment's default"})
     skills = StringList(load_default=list)
     certificates = StringList(load_default=list)
     languages = StringList(load_default=list)

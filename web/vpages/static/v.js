@@ -302,6 +302,7 @@ function showProfile() {
   form.max_distance_km.value = me.max_distance_km;
   form.email.value = me.email || "";
   form.language.value = me.language || "zh";
+  form.quiet_hours.value = me.quiet_hours || "";
   $("#channel-sms").checked = !(me.channels_off || []).includes("sms");
   $("#channel-email").checked = !(me.channels_off || []).includes("email");
   state.weekDirty = false;
@@ -314,6 +315,7 @@ async function saveProfile(event) {
   const body = { name: form.name.value.trim(), skills: words(form.skills.value), certificates: words(form.certificates.value),
                  languages: words(form.languages.value), max_distance_km: Number(form.max_distance_km.value),
                  email: form.email.value.trim() || null, language: form.language.value,
+                 quiet_hours: form.quiet_hours.value || null,
                  channels_off: [...($("#channel-sms").checked ? [] : ["sms"]), ...($("#channel-email").checked ? [] : ["email"])] };
   if (form.address.value.trim() && form.address.value.trim() !== (state.me.address || "")) body.address = form.address.value.trim();
   if (state.weekDirty) body.availability = weekSlots();  // slots the grid cannot show are kept unless the grid changed

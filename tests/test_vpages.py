@@ -1,7 +1,7 @@
 """The volunteer's pages as served: language, Content-Security-Policy, the invitation-link route, words."""
 import re
 
-from web.console.views import CSP
+from web.common.pages import CSP
 from web.vpages.text import TEXT
 
 

@@ -113,7 +113,21 @@ def test_a_new_number_signs_up_with_the_proof_of_its_phone(app, anon, gateway):
     me = anon.get("/api/v1/me", environ_overrides=bearer(person["token"])).get_json()
     assert me["volunteer_id"] == person["id"]
     with app.app_context():
-        assert db.session.get(Volunteer, person["id"]).phone_verified_at is not None
+        stored = db.session.get(Volunteer, person["id"])
+        assert stored.phone_verified_at is not None
+        assert stored.identity_verified is True  # a proven phone and no ID number typed: an import may merge
+
+
+def test_a_proven_phone_does_not_vouch_for_an_id_number_typed_by_the_person(app, anon, gateway):
+    signed_up = anon.post("/api/v1/volunteers", json={"name": "自己注册", "phone": "13900139001",
+                                                      "id_number": "11010519491231002X", "address": "重庆市渝北区"})
+    assert signed_up.status_code == 201 and signed_up.get_json()["identity_verified"] is False
+    anon.post(CODES, json={"phone": "13900139001"})
+    code = code_for(app, gateway, "13900139001")
+    assert anon.post(SESSIONS, json={"phone": "13900139001", "code": code}).get_json()["registered"] is True
+    with app.app_context():
+        stored = db.session.get(Volunteer, signed_up.get_json()["id"])
+        assert stored.phone_verified_at is not None and stored.identity_verified is False
 
 
 def test_codes_are_rate_limited_per_phone(app, database_url, tmp_path):

@@ -125,6 +125,8 @@ class ServiceRecordSchema(BaseSchema):
     note = fields.String(allow_none=True)
     recorded_by = fields.String()
     confirmed_by = fields.String(allow_none=True)
+    rating = fields.Integer(attribute="assignment.rating", allow_none=True,
+                            metadata={"description": "the station's rating of this service, 1-5"})
 
 
 class TotalsSchema(BaseSchema):

@@ -289,7 +289,8 @@ def person_assignments(actor, volunteer_id, filters):
 def history(actor, volunteer_id, filters):
     """The person's service records (oldest first) and totals: confirmed hours count, pending ones wait."""
     person = policy.visible_person(actor, volunteer_id)
-    stmt = (select(ServiceRecord).options(joinedload(ServiceRecord.task), joinedload(ServiceRecord.station))
+    stmt = (select(ServiceRecord).options(joinedload(ServiceRecord.task), joinedload(ServiceRecord.station),
+                                          joinedload(ServiceRecord.assignment))
             .where(ServiceRecord.volunteer_id == person.id).order_by(ServiceRecord.served_at, ServiceRecord.id))
     if "from_" in filters:
         stmt = stmt.where(ServiceRecord.served_at >= filters["from_"])

@@ -91,7 +91,7 @@ def sign_in(phone, code, secret, now=None):
     if person is None:
         db.session.commit()
         return {"registered": False, "proof": _proofs(secret).dumps(phone)}
-    person.phone_verified_at = now
+    _proven(person, now)
     token = issue_token("volunteer", volunteer_id=person.id, name="phone sign-in")[1]
     db.session.commit()
     return {"registered": True, "token": token, "volunteer_id": person.id}
@@ -111,9 +111,18 @@ def sign_up(proof, data, sent, secret):
     """Register a person with a proven phone (public sign-up); return them, with `token` set once."""
     data = {**data, "phone": proven_phone(proof, secret)}
     person = people.create(ANONYMOUS, data, frozenset(sent) | {"phone"})
-    person.phone_verified_at = utcnow()
+    _proven(person, utcnow())
     db.session.commit()
     return person
+
+
+def _proven(person, now):
+    """The person proved their phone: it is a verified identity key, and with no ID number typed by
+    them (which nobody has vouched for) their identity keys are verified, so an import may merge
+    a roster row with that phone into them."""
+    person.phone_verified_at = now
+    if person.id_number is None and not person.identity_verified:
+        person.identity_verified = True
 
 
 def sign_out(actor):

@@ -22,7 +22,8 @@ TEXT = {
         "quiet_none": "不设", "save": "保存", "saved": "已保存。",
         "link_title": "服务邀请", "link_done_accepted": "已接受邀请，谢谢！登录后可在“即将参加”中查看。",
         "link_done_declined": "已婉拒邀请。", "go_home": "进入我的志愿服务", "error": "出错了：",
-        "signed_out": "已退出。",
+        "signed_out": "已退出。", "use_location": "用手机定位我的住处", "point_set": "已取得位置，保存后生效。",
+        "no_location": "无法取得位置，请填写地址。",
     },
     "en": {
         "title": "My volunteering", "other_language": "中文", "sign_out": "Sign out",
@@ -47,6 +48,7 @@ TEXT = {
         "quiet_none": "none", "save": "Save", "saved": "Saved.",
         "link_title": "Invitation", "link_done_accepted": "Accepted, thank you! Sign in to see it under Upcoming.",
         "link_done_declined": "Declined.", "go_home": "Open my volunteering", "error": "Something went wrong: ",
-        "signed_out": "Signed out.",
+        "signed_out": "Signed out.", "use_location": "Use my phone's location as home",
+        "point_set": "Location taken; save to keep it.", "no_location": "Could not get a location: please type an address.",
     },
 }

@@ -226,8 +226,9 @@ async function showHistory() {
     (totals.pending ? ` · ${T.total_pending}: ${totals.pending} ${T.hours}` : "");
   for (const record of records.slice().reverse()) {
     const status = record.status === "confirmed" ? T.verified : T[record.status] || record.status;
-    list.append(el("li", { class: "card" }, el("h3", { text: record.task ? record.task.title : "" }),
-      el("p", { text: `${record.served_at.slice(0, 10)} · ${record.hours} ${T.hours} · ${status}` })));
+    const stars = record.rating ? ` · ${T.rating} ${"★".repeat(record.rating)}` : "";
+    list.append(el("li", { class: "card" }, el("h3", { text: record.task_title }),
+      el("p", { text: `${record.served_at.slice(0, 10)} · ${record.station_name} · ${record.hours} ${T.hours} · ${status}${stars}` })));
   }
   if (!records.length) list.append(el("li", { class: "empty", text: T.no_records }));
 }
@@ -309,6 +310,14 @@ function showProfile() {
   buildWeek();
 }
 
+function useMyLocation() {
+  if (!navigator.geolocation) { flash(T.no_location, true); return; }
+  navigator.geolocation.getCurrentPosition((position) => {
+    state.point = { lat: Number(position.coords.latitude.toFixed(6)), lon: Number(position.coords.longitude.toFixed(6)) };
+    $("#point").textContent = T.point_set;
+  }, () => flash(T.no_location, true), { enableHighAccuracy: false, timeout: 10000 });
+}
+
 async function saveProfile(event) {
   event.preventDefault();
   const form = event.target;
@@ -317,12 +326,15 @@ async function saveProfile(event) {
                  email: form.email.value.trim() || null, language: form.language.value,
                  quiet_hours: form.quiet_hours.value || null,
                  channels_off: [...($("#channel-sms").checked ? [] : ["sms"]), ...($("#channel-email").checked ? [] : ["email"])] };
-  if (form.address.value.trim() && form.address.value.trim() !== (state.me.address || "")) body.address = form.address.value.trim();
+  if (state.point) body.location = state.point;  // a point from the phone wins over the address typed
+  else if (form.address.value.trim() && form.address.value.trim() !== (state.me.address || "")) body.address = form.address.value.trim();
   if (state.weekDirty) body.availability = weekSlots();  // slots the grid cannot show are kept unless the grid changed
   const answer = await api("PATCH", `/volunteers/${state.me.id}`, body);
   if (!answer.ok) { failed(answer, form); return; }
   showErrors(form, {});
   state.me = answer.data;
+  state.point = null;
+  $("#point").textContent = "";
   showProfile();
   flash(T.saved);
 }
@@ -360,6 +372,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#profile-form").addEventListener("submit", saveProfile);
   $("#sign-out").addEventListener("click", signOut);
   $("#certificate").addEventListener("click", downloadCertificate);
+  $("#use-location").addEventListener("click", useMyLocation);
   $("#link-home").addEventListener("click", (event) => { event.preventDefault(); location.href = "/v#/upcoming"; });
   window.addEventListener("hashchange", route);
   route();

@@ -126,9 +126,12 @@ def _proven(person, now):
 
 
 def sign_out(actor):
-    """Revoke the token this request came with (the session on this device)."""
+    """Revoke the token this request came with (a person's session on this device). Staff tokens are
+    not sessions: they are revoked by an admin (`flask revoke-token`), so a 403 here."""
+    from ..auth import policy
     from ..models import ApiToken
 
+    policy.require(actor, "volunteer")
     if actor.token_id is not None:
         db.session.execute(update(ApiToken).where(ApiToken.id == actor.token_id).values(revoked_at=utcnow()))
         db.session.commit()

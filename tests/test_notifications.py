@@ -353,8 +353,13 @@ def test_reminders_go_out_before_an_accepted_service_and_not_after_a_withdrawal(
     reminders = [d for d in deliveries(app, "sms") if d["kind"] == "reminder"]
     assert sorted(d["next_try_at"] for d in reminders) == [(starts - dt.timedelta(hours=h)).astimezone(dt.UTC)
                                                            for h in (24, 2)]
-    assert deliver(app, starts - dt.timedelta(hours=24))["sent"] == 1
-    assert "提醒" in gateway.bodies()[-1]["text"]
+    # The place changes meanwhile (allowed with people accepted): the reminder tells the new one.
+    moved = client.patch(f"/api/v1/tasks/{task['id']}", json={"address": "重庆市渝北区龙溪街道社区活动中心",
+                                                               "location": {"lat": 29.595, "lon": 106.531}})
+    assert moved.status_code == 200, moved.get_json()
+    assert deliver(app, starts - dt.timedelta(hours=24))["sent"] == 2  # the change, then the reminder
+    assert "有变更" in gateway.bodies()[-2]["text"] and "提醒" in gateway.bodies()[-1]["text"]
+    assert "社区活动中心" in gateway.bodies()[-1]["text"]
 
     # The station withdraws the person: the 2-hour reminder is not sent, the withdrawal is.
     response = client.patch(f"/api/v1/assignments/{assignment['id']}", json={"status": "cancelled"})

@@ -207,6 +207,14 @@ def load(delivery_id):
     return delivery, note, person, task, assignment
 
 
+def params_now(note, task):
+    """What a message says when it goes out: an invitation or a reminder (sent later than written,
+    after quiet hours or a day ahead) tells the task as it is now; other messages, as of their event."""
+    if note.kind in STILL_MEANT and task is not None:
+        return {**note.params, **_task_params(task)}
+    return note.params
+
+
 # Which assignment states a notification still makes sense in, when it is sent.
 STILL_MEANT = {"invitation": ("invited",), "reminder": ("accepted",)}
 

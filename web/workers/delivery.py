@@ -54,7 +54,8 @@ def deliver_one(delivery_id, attempt, now, rules, channels):
     if delivery.channel == "group":
         message = messages.Message("", messages.render_group(note.kind, note.params, note.language))
     else:
-        message = messages.render(note.kind, note.params, note.language, link=answer_link(note, delivery.channel))
+        message = messages.render(note.kind, notifications.params_now(note, task), note.language,
+                                  link=answer_link(note, delivery.channel))
     key, secret = f"volmatch-{delivery.id}", note.kind == "sign_in_code"
     note_id = note.id
     db.session.rollback()  # no transaction held open while a provider answers

@@ -162,3 +162,40 @@ def test_plan_a_day_coverage_and_an_import_with_progress(page, city, client, sta
     report = download.value.path().read_text(encoding="utf-8-sig")
     assert report.startswith("row,") and "110105194912310021" not in report
     shot(page, "8-import")
+
+
+def test_the_station_confirms_or_rejects_self_reported_hours(page, city, client, make_token):
+    """Two people report their own hours on a past task; the coordinator confirms one and rejects the other."""
+    station_id = client.get("/api/v1/stations").get_json()[0]["id"]
+    task = client.post("/api/v1/tasks", json={"station_id": station_id, "title": "社区义诊", "headcount": 2,
+                                              "starts_at": "2026-01-10T09:00", "ends_at": "2026-01-10T12:00"}).get_json()
+    people = {p["name"]: p for p in client.get("/api/v1/volunteers?per_page=100").get_json()}
+    asked = {}
+    for name in ("张伟", "李娜"):  # both asked and accepted first: the task is done once nobody is left to serve
+        invited = client.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": people[name]["id"]})
+        assert invited.status_code == 201, invited.get_json()
+        asked[name] = invited.get_json()
+        assert client.patch(f"/api/v1/assignments/{asked[name]['id']}", json={"status": "accepted"}).status_code == 200
+    for name, asg in asked.items():
+        own = {"HTTP_AUTHORIZATION": f"Bearer {make_token('volunteer', volunteer_id=people[name]['id'])}"}
+        reported = client.patch(f"/api/v1/assignments/{asg['id']}", json={"status": "completed", "hours": 3},
+                                environ_overrides=own)
+        assert reported.status_code == 200, reported.get_json()
+    page.goto(f"/console#/task/{task['id']}")
+    page.fill("#token", city)
+    page.click("#signin-form button")
+    page.goto(f"/console#/task/{task['id']}")
+    rows = page.locator("#assignment-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("本人申报, 待确认")
+    shot(page, "7-pending-hours")
+    rows.filter(has_text="张伟").get_by_role("button", name="确认时长").click()
+    expect(page.locator("#flash")).to_have_text("张伟: 时长已确认")
+    rows.filter(has_text="李娜").get_by_role("button", name="不予确认").click()
+    expect(page.locator("#flash")).to_have_text("李娜: 时长未予确认")
+    expect(rows.filter(has_text="张伟")).to_contain_text("3 h (本人申报)")
+    expect(rows.filter(has_text="张伟")).not_to_contain_text("待确认")
+    expect(rows.filter(has_text="李娜").locator(".state")).to_have_text("未到场")  # rejected: did not serve
+    shot(page, "8-reviewed-hours")
+    history = client.get(f"/api/v1/volunteers/{people['张伟']['id']}/service-records").get_json()
+    assert history["totals"]["pending"] == 0 and history["total_hours"] == 3

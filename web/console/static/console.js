@@ -277,6 +277,11 @@ function actions(task, a) {
     const done = el("button", { type: "button", onclick: () => change(task, a, { status: "completed", hours: Number(hours.value) }) }, T.complete);
     return [hours, done, move("no_show", T.no_show), move("cancelled", T.cancel)];
   }
+  if (a.status === "completed" && a.record && a.record.status === "pending") {
+    // Self-reported hours: the station confirms them (they count from then on) or rejects them.
+    const review = (status, label) => el("button", { type: "button", onclick: () => reviewHours(task, a, status) }, label);
+    return [review("confirmed", T.confirm_hours), review("rejected", T.reject_hours)];
+  }
   if (a.status === "completed") {
     const rating = el("select", { name: "rating" }, el("option", { value: "" }, T.rating), [5, 4, 3, 2, 1].map((n) => el("option", { value: n, ...(a.rating === n ? { selected: "" } : {}) }, "★".repeat(n))));
     const comment = el("input", { name: "comment", placeholder: T.comment, value: a.comment || "" });
@@ -284,6 +289,13 @@ function actions(task, a) {
     return [rating, comment, save];
   }
   return "";
+}
+
+async function reviewHours(task, a, status) {
+  const answer = await api("PATCH", `/service-records/${a.record.id}`, { status });
+  if (!answer.ok) flash(answer.data?.message || T.failed, "error");
+  else flash(`${a.name}: ${status === "confirmed" ? T.hours_confirmed : T.hours_rejected}`);
+  showTask(task.id);
 }
 
 async function change(task, a, body) {

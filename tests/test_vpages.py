@@ -28,3 +28,8 @@ def test_a_link_opens_the_page_with_the_link_and_leaks_it_nowhere(anon):
     script = anon.get("/v/static/v.js")
     assert script.status_code == 200 and b"localStorage" in script.data
     script.close()
+
+
+def test_the_root_leads_to_the_console(anon):
+    answer = anon.get("/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/console"

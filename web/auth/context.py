@@ -25,6 +25,7 @@ PUBLIC = frozenset({
     ("GET", "api-docs.openapi_json"),
     ("GET", "api-docs.openapi_swagger_ui"),
     ("GET", "swagger_ui_static"),
+    ("GET", "console.root"),
     ("GET", "console.console"),
     ("GET", "console.static"),
     ("GET", "vpages.home"),

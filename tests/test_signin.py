@@ -136,9 +136,14 @@ def test_codes_are_rate_limited_per_phone(app, database_url, tmp_path):
     limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
                           "QUEUE_URL": f"sqlite:///{tmp_path / 'limited-queue.sqlite'}"})
     anon = limited.test_client()
-    answers = [anon.post(CODES, json={"phone": "13900139000"}).status_code for _ in range(6)]
-    assert answers == [202] * 5 + [429]
-    assert anon.post(CODES, json={"phone": "13900139001"}).status_code == 202  # another number is not held up
+    try:
+        answers = [anon.post(CODES, json={"phone": "13900139000"}).status_code for _ in range(6)]
+        assert answers == [202] * 5 + [429]
+        assert anon.post(CODES, json={"phone": "13900139001"}).status_code == 202  # another number is not held up
+    finally:
+        with limited.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 # ------------------------------------------------------------------ one-tap invitation links

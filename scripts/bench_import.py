@@ -162,6 +162,11 @@ def tree_pss_mb(pid):
     return total / 1024
 
 
+def load_average():
+    """The machine's load averages over 1, 5 and 15 minutes, as text."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def prepare_database(database_url):
     """Bring the database to the current schema (it should be empty)."""
     env = {**os.environ, "DATABASE_URL": database_url, "VOLMATCH_ENV": "development"}
@@ -180,6 +185,7 @@ def main():
     args = parser.parse_args()
     shapes = SHAPES if args.shape == "both" else (args.shape,)
     formats = args.formats.split(",")
+    print(f"load average before: {load_average()}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         files = {}
@@ -198,7 +204,8 @@ def main():
                     rate, peak, wall, output = measure(files[shape][kind], url, *extra, "--jobs", args.jobs)
                     counts = next((line.strip() for line in output.splitlines() if "created" in line), output[-200:])
                     figures[(shape, kind, phase)] = rate
-                    print(f"{shape:8} {kind:6} {dialect:10} {phase:10} {rate:9,} {peak:8.0f} {wall:9.1f}  {counts}")
+                    print(f"{shape:8} {kind:6} {dialect:10} {phase:10} {rate:9,} {peak:8.0f} {wall:9.1f}  {counts}"
+                          f"  (load {os.getloadavg()[0]:.2f})")
                 if args.database_url:
                     break
             if args.database_url:
@@ -210,7 +217,9 @@ def main():
                              for phase in ("first", "re-import") if ("distinct", kind, phase) in figures)
             if line:
                 print(f"{kind}, repeated / distinct rows/s: {line}")
-    print("rows/s: the import's own rate (its summary line); command s: the whole command, Python start-up included")
+    print(f"load average after: {load_average()}")
+    print("rows/s: the import's own rate (its summary line); command s: the whole command, Python start-up included;")
+    print("load: the 1-minute load average after the phase (the machine's other work slows the import)")
     print("targets (SQLite, 100,000-row CSV): first import >= 20,000 rows/s; re-import >= 40,000 rows/s; peak <= 300 MB")
 
 

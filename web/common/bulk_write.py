@@ -13,6 +13,19 @@ from sqlalchemy import Float, bindparam, func, insert, select, update
 
 from .bulk_load import _UNSEEN, Memo
 
+_NONE = object()
+
+
+def _constant(default):
+    """A column default's value when it is the same for every row: a constant, or `list`/`dict` (a new
+    empty one each time, which stores as the same text); else _NONE."""
+    if default is None:
+        return _NONE
+    if default.is_scalar:
+        return default.arg
+    made = getattr(default.arg, "__wrapped__", None) if default.is_callable else None  # SQLAlchemy wraps `list`
+    return made() if made in (list, dict) else _NONE
+
 
 class BulkWriter:
     """INSERTs (COPY on PostgreSQL) and UPDATEs of many rows of one table, in the session's transaction."""
@@ -118,14 +131,14 @@ class BulkWriter:
 
     def defaults(self):
         """Every column's constant default, {} for none: rows that start from these need no filling."""
-        return {c.key: c.default.arg for c in self.table.columns if c.default is not None and c.default.is_scalar}
+        return {c.key: _constant(c.default) for c in self.table.columns if _constant(c.default) is not _NONE}
 
     def _default(self, key):
         """A column's constant default (a callable default must be given in the rows)."""
-        default = self.table.c[key].default
-        if default is None or not default.is_scalar:
+        value = _constant(self.table.c[key].default)
+        if value is _NONE:
             raise ValueError(f"{self.table.name}.{key}: give a value (its default is not a constant)")
-        return default.arg
+        return value
 
     def _convert(self, key, value):
         """`value` as the column type binds it; a repeated value is converted once."""

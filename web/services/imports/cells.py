@@ -34,6 +34,7 @@ _EXCEL_NUMBER = re.compile(r"\d+(\.\d+)?[eE]\+?\d+|\d{11}\.0+")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
 _LIST_SPLIT = re.compile(rf"\s*[、，,;；/|｜\n\r\t]+\s*|(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
+_LIST_MARKS = re.compile(r"[、，,;；/|｜]+")  # _LIST_SPLIT in a text without spaces (\n\r\t are spaces)
 
 
 def clean(value):
@@ -77,7 +78,10 @@ def split_list(text):
     """
     if not text:
         return []
-    parts = (_SPACES.sub(" ", part).strip() for part in _LIST_SPLIT.split(text))
+    if _SPACES.search(text) is None:  # no spaces: only list marks split it, and no item has any to trim
+        parts = _LIST_MARKS.split(text)
+    else:
+        parts = (_SPACES.sub(" ", part).strip() for part in _LIST_SPLIT.split(text))
     return list(dict.fromkeys(part for part in parts if part))
 
 
@@ -261,8 +265,12 @@ def _parse_availability(text):
     listed (、，,/) before a part with days and times of its own ('周一、周三晚上') is refused: it could be all day
     or share those times.
     """
+    text = unicodedata.normalize("NFKC", text)
+    slots = _plain_days_and_times(text)
+    if slots is not None:
+        return slots
     groups = []  # [days or None, spans or None, text, separator before it: None (same part), "list" or "phrase"]
-    pieces = _PART.split(unicodedata.normalize("NFKC", text))  # text, separator, text, ...
+    pieces = _PART.split(text)  # text, separator, text, ...
     separator = None
     for i in range(0, len(pieces), 2):
         part = pieces[i].strip()
@@ -288,3 +296,25 @@ def _parse_availability(text):
         previous_days = days
         slots.extend({"day": DAYS[d], "start": s, "end": e} for d in days for s, e in spans)
     return list({(s["day"], s["start"], s["end"]): s for s in slots}.values())
+
+
+# The commonest phrase of a form with a slot per part, '周三 08:30-11:15、周六 14:00-17:30', read without the general
+# reader (a form whose cells rarely repeat pays it on every row). It gives what the reader gives, or None: then the
+# reader reads the phrase, and words what it refuses.
+_PLAIN_PART = re.compile(r"周([一二三四五六日天七]) ?([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})")
+
+
+def _plain_days_and_times(text):
+    """Slots of a phrase of parts '周X HH:MM-HH:MM' joined by '、', or None for any other phrase or a time out of range."""
+    slots = {}
+    for part in text.split("、"):
+        match = _PLAIN_PART.fullmatch(part)
+        if match is None:
+            return None
+        day, start_hour, start_minute, end_hour, end_minute = match.groups()
+        start, end = int(start_hour) * 60 + int(start_minute), int(end_hour) * 60 + int(end_minute)
+        if int(start_minute) >= 60 or int(end_minute) >= 60 or not start < end <= 24 * 60:
+            return None
+        slot = {"day": DAYS[_ZH_DAY[day]], "start": f"{start_hour}:{start_minute}", "end": f"{end_hour}:{end_minute}"}
+        slots.setdefault((slot["day"], slot["start"], slot["end"]), slot)
+    return list(slots.values())

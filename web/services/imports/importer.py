@@ -31,6 +31,7 @@ from ...auth.principal import command_line
 from ...common.bulk_load import MAX_REMEMBERED, BulkLoader
 from ...common.bulk_write import BulkWriter
 from ...common.personal import mask_id_number, mask_phone, normalize_id_number, normalize_phone
+from ...common.schemas import app_gazetteer
 from ...common.spreadsheet import safe_row
 from ...config import Config
 from ...extensions import db
@@ -212,6 +213,10 @@ class _Importer:
         self.writer = BulkWriter(db.session, people.PEOPLE)
         self.cells = {}  # field -> cell text -> what _body read from it (lists shared between rows)
         self.next_tag = -1
+        # The columns of a table's coordinates (their places are looked up a chunk at a time: `prepare_many`).
+        where = {f: i for i, f in columns.items()}
+        self.point_columns = (where["lat"], where["lon"]) if not typed and "lat" in where and "lon" in where else None
+        self._read_ahead = {}  # id(values) -> `_read` of rows `prepare_many` read ahead
 
     def _written_fields(self, mapped):
         """Stored fields this file can change: its mapped columns, and the place they imply."""
@@ -275,13 +280,55 @@ class _Importer:
         cells that cannot be read; and, when every cell can, the full schema's (data, fingerprint,
         problems), with data converted for `BulkWriter.insert`.
         """
+        read = self._read_ahead.pop(id(values), None)  # read already by prepare_many
+        if read is None or read[0] is not values:
+            read = self._read(values)
+        return self._validated(*read[1:])
+
+    def prepare_many(self, rows):
+        """`prepare` of each of `rows` (the exception instead, for a row whose handling raised one).
+
+        Rows are read first, then the points of those that will be validated are placed in one call
+        (`Gazetteer.reverse_many`), so validating each row (which places its point) finds its answer
+        instead of searching the polygons point by point: a file whose rows each have their own
+        coordinates. The outcome is `prepare`'s.
+        """
+        points = []
+        for values in rows:
+            with contextlib.suppress(Exception):  # the row's own error: `prepare` meets it again
+                read = self._read_ahead[id(values)] = self._read(values)
+                body = read[3]
+                if body is not None and not read[2] and type(body.get("location")) is dict and not body.get("district"):
+                    points.append(body["location"])
+        if points and self.point_columns is not None:
+            with contextlib.suppress(Exception):  # only a shortcut: each row's validation places its own point
+                app_gazetteer().reverse_many([p.get("lat") for p in points], [p.get("lon") for p in points])
+        prepared = []
+        try:
+            for values in rows:
+                try:
+                    prepared.append(self.prepare(values))
+                except Exception as exc:  # noqa: BLE001 - the row's own error, handed back in its place
+                    prepared.append(exc)
+        finally:
+            self._read_ahead.clear()
+        return prepared
+
+    def _read(self, values):
+        """(values, raw, problems, body): the row, its cleaned cells, what cannot be read, and its API body
+        (None when a cell is too long to be read at all)."""
         raw = self._raw(values)
         problems = [(self.column(f), text, f"{_size(text):,} characters: a cell may have at most {self.max_cell_chars:,} "
                      "(IMPORT_MAX_CELL_CHARS)") for f, text in raw.items()
                     if text and (len(text) if type(text) is str else _size(text)) > self.max_cell_chars]
         if problems:  # not read any further: parsing a long cell costs time, storing it space
+            return values, raw, problems, None
+        return values, raw, problems, self._body(raw, problems)
+
+    def _validated(self, raw, problems, body):
+        """`prepare`'s result for a row `_read` gave."""
+        if body is None:
             return (None,) * len(KEY_FIELDS), problems, None
-        body = self._body(raw, problems)
         keys = tuple(body.get(f) for f in KEY_FIELDS)
         if problems:
             return keys, problems, None
@@ -289,6 +336,12 @@ class _Importer:
         if data is not None:  # a new person's row, its values already as the database driver takes them
             data = self.writer.convert(data, only=STORED_SET)
         return keys, [], (data, fingerprint, problems)
+
+    def warm(self):
+        """Build, before worker processes are forked (they then share it), what their rows will need:
+        the polygons that place coordinates."""
+        if self.point_columns is not None:
+            app_gazetteer().prepare_reverse()
 
     def _raw(self, values):
         if self.typed:

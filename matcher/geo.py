@@ -48,24 +48,27 @@ def geodesic_km_many(lat1: float, lon1: float, lat2: NDArray[np.float64], lon2: 
     u2 = np.arctan((1 - _F) * np.tan(np.radians(lat2)))
     big_l = np.radians(lon2 - lon1)
     sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
+    # Products the loop needs, formed once: the same operands in the same order, so the same bits.
+    cos_cos, sin_sin, cos_sin, sin_cos = cos_u1 * cos_u2, sin_u1 * sin_u2, cos_u1 * sin_u2, sin_u1 * cos_u2
+    twice_sin_sin = 2 * sin_u1 * sin_u2
     lam = big_l.copy()
     done = np.zeros(lat2.shape, dtype=bool)
-    for _ in range(200):
-        sin_lam, cos_lam = np.sin(lam), np.cos(lam)
-        sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
-        cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
-        sigma = np.arctan2(sin_sigma, cos_sigma)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sin_alpha = np.where(sin_sigma > 0, cos_u1 * cos_u2 * sin_lam / sin_sigma, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # once, not per iteration: it costs more than a step
+        for _ in range(200):
+            sin_lam, cos_lam = np.sin(lam), np.cos(lam)
+            sin_sigma = np.hypot(cos_u2 * sin_lam, cos_sin - sin_cos * cos_lam)
+            cos_sigma = sin_sin + cos_cos * cos_lam
+            sigma = np.arctan2(sin_sigma, cos_sigma)
+            sin_alpha = np.where(sin_sigma > 0, cos_cos * sin_lam / sin_sigma, 0.0)
             cos2_alpha = 1 - sin_alpha**2
-            cos_2sm = np.where(cos2_alpha > 0, cos_sigma - 2 * sin_u1 * sin_u2 / cos2_alpha, 0.0)
-        c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
-        previous = lam
-        lam = big_l + (1 - c) * _F * sin_alpha * (
-            sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm**2)))
-        done = np.abs(lam - previous) < 1e-12
-        if done.all():
-            break
+            cos_2sm = np.where(cos2_alpha > 0, cos_sigma - twice_sin_sin / cos2_alpha, 0.0)
+            c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
+            previous = lam
+            lam = big_l + (1 - c) * _F * sin_alpha * (
+                sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm**2)))
+            done = np.abs(lam - previous) < 1e-12
+            if done.all():
+                break
     u_sq = cos2_alpha * (_A**2 - _B**2) / _B**2
     big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
     big_b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))

@@ -29,7 +29,7 @@ from scipy import sparse
 
 from .availability import PACKED_BYTES, week_bitmap
 from .engagement import reliability
-from .geo import EARTH_RADIUS_KM, haversine_km
+from .geo import EARTH_RADIUS_KM
 from .skills import SkillVocabulary, default_vocabulary
 from .types import ROLES, Person
 
@@ -40,6 +40,7 @@ _QUERY_CELLS = 32  # a query walks at most 32 x 32 cells: of a coarser level for
 _COMMON_SHARE = 1 / 64  # a skill column held by this share of a main segment's rows is kept dense ...
 _COMMON_MAX = 64  # ... for at most this many columns (1 byte a row each: 64 MB at most at 1,000,000 rows)
 _MARGIN_DEG = 1e-6  # a query's bounding box is this much wider than exact, against rounding (0.1 m)
+_SURE_KM = 1e-6  # a block is surely within reach when its farthest point is this much nearer (1 mm)
 # Travel radii are grouped into classes, each searched with the class's own bound: a search then
 # looks at people who could come, not at everyone within the widest radius of all.
 RADIUS_CLASSES_KM = (1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100, 200, 500)
@@ -53,7 +54,8 @@ def _runs(starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.int6
     """The integers of ``range(starts[i], ends[i])`` for each i, one range after the other."""
     lengths = ends - starts
     offsets = np.cumsum(lengths) - lengths  # where each range begins in the result
-    runs: NDArray[np.int64] = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+    runs: NDArray[np.int64] = np.repeat(starts - offsets, lengths)
+    runs += np.arange(int(lengths.sum()))
     return runs
 
 
@@ -375,9 +377,22 @@ def _haversine_km(lat: float, lon: float, rad_lat: NDArray[np.float64], rad_lon:
     ndarray of float64, shape (k,)
     """
     p1, l1 = np.radians(lat), np.radians(lon)
-    a = np.sin((rad_lat - p1) / 2) ** 2
-    a += np.cos(p1) * cos_lat * np.sin((rad_lon - l1) / 2) ** 2
-    km: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    # In place, in two buffers: at a million people a query measures tens of thousands of rows, and
+    # fresh arrays for every step cost more than the steps (the same operations, so the same bits).
+    km: NDArray[np.float64] = np.subtract(rad_lat, p1)
+    km /= 2
+    np.sin(km, out=km)
+    np.square(km, out=km)
+    east = np.subtract(rad_lon, l1)
+    east /= 2
+    np.sin(east, out=east)
+    np.square(east, out=east)
+    east *= np.cos(p1) * cos_lat
+    km += east
+    np.clip(km, 0.0, 1.0, out=km)
+    np.sqrt(km, out=km)
+    np.arcsin(km, out=km)
+    km *= 2 * EARTH_RADIUS_KM
     return km
 
 
@@ -414,15 +429,10 @@ class Grid:
         """(n,) the cell number of each point."""
         return _morton(self._index(lat, self.lat0, self.dlat), self._index(lon, self.lon0, self.dlon))
 
-    def blocks(self, lat: float, lon: float, km: float) -> tuple[NDArray[np.int64], int]:
-        """Blocks of cells that may hold points within `km` of a point: (block numbers, shift).
-
-        Block ``b`` holds the cells ``b << 2 * shift`` to ``(b + 1) << 2 * shift``; blocks are as
-        small as keeps their number under about `_QUERY_CELLS` squared. The blocks of the circle's
-        bounding box are kept unless surely outside the circle: farther from the point than `km`
-        plus the block's half-diagonal (bounded by half its height plus half its width, the
-        length of a path from its centre along a meridian, then a parallel). Numbers are increasing.
-        """
+    def box(self, lat: float, lon: float, km: float) -> tuple[int, int, int, int, int]:
+        """(y0, y1, x0, x1, shift): the cell rows and columns of the bounding box of the circle of `km`
+        around a point, and the block size that keeps their number under about `_QUERY_CELLS` squared
+        (a block is ``2**shift`` x ``2**shift`` cells; a wider circle never gets smaller blocks)."""
         lat_lo, lat_hi, lon_lo, lon_hi = _circle_box(lat, lon, km)
         y0, y1 = self._one_index(lat_lo, self.lat0, self.dlat), self._one_index(lat_hi, self.lat0, self.dlat)
         x0, x1 = 0, 2**self.level - 1
@@ -431,14 +441,49 @@ class Grid:
         shift = 0
         while max((x1 >> shift) - (x0 >> shift), (y1 >> shift) - (y0 >> shift)) >= _QUERY_CELLS:
             shift += 1
+        return y0, y1, x0, x1, shift
+
+    def blocks(self, lat: float, lon: float, km: float) -> tuple[NDArray[np.int64], NDArray[np.float64], float, int]:
+        """The blocks of cells of the bounding box of the circle of `km` around a point (see `box`).
+
+        Returns (block numbers, increasing; haversine km from the point to each block's centre;
+        half, the bound on how far from its centre a point of a block lies; shift). Block ``b``
+        holds the cells ``b << 2 * shift`` to ``(b + 1) << 2 * shift``, and every point of it lies
+        within ``centre ± half`` km of the point: ``half`` is half the block's height plus half its
+        width, the length of a path from its centre along a meridian, then a parallel. The centres'
+        distances are worked out per row and column of blocks (the haversine's terms separate).
+        """
+        y0, y1, x0, x1, shift = self.box(lat, lon, km)
         rows, cols = np.arange(y0 >> shift, (y1 >> shift) + 1), np.arange(x0 >> shift, (x1 >> shift) + 1)
-        ys, xs = np.repeat(rows, len(cols)), np.tile(cols, len(rows))
-        if len(ys) > 4:
-            height, width = self.dlat * 2**shift, self.dlon * 2**shift
-            centre = haversine_km(lat, lon, self.lat0 + (ys + 0.5) * height, self.lon0 + (xs + 0.5) * width)
-            near = centre - EARTH_RADIUS_KM * math.radians(height + width) / 2 <= km + _MARGIN_DEG
-            ys, xs = ys[near], xs[near]
-        return np.sort(_morton(ys, xs)), shift
+        height, width = self.dlat * 2**shift, self.dlon * 2**shift
+        p1, l1 = np.radians(lat), np.radians(lon)
+        p2, l2 = np.radians(self.lat0 + (rows + 0.5) * height), np.radians(self.lon0 + (cols + 0.5) * width)
+        a = (np.sin((p2 - p1) / 2) ** 2)[:, None] + (np.cos(p1) * np.cos(p2))[:, None] * (np.sin((l2 - l1) / 2) ** 2)
+        centre = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        codes = (_SPREAD[rows][:, None] | (_SPREAD[cols] << 1)).ravel()
+        order = np.argsort(codes)
+        return codes[order], centre.ravel()[order], EARTH_RADIUS_KM * math.radians(height + width) / 2, shift
+
+    def reach(self, lat: float, lon: float,
+              reaches: Iterable[float]) -> dict[float, tuple[NDArray[np.int64], NDArray[np.float64], float, int]]:
+        """For each radius, the blocks that may hold points within it of a point:
+        {km: (block numbers, km to their centres, half, shift)} as `blocks` gives them.
+
+        Blocks are as small as keeps their number under about `_QUERY_CELLS` squared; radii whose
+        boxes get blocks of the same size share one `blocks` (that of the widest), each keeping the
+        blocks not surely outside its circle (farther from the point than it by more than ``half``).
+        Numbers are increasing.
+        """
+        found: dict[int, tuple[NDArray[np.int64], NDArray[np.float64], float, int]] = {}
+        out: dict[float, tuple[NDArray[np.int64], NDArray[np.float64], float, int]] = {}
+        for km in sorted(set(reaches), reverse=True):  # the widest of each block size first
+            shift = self.box(lat, lon, km)[4]
+            if shift not in found:
+                found[shift] = self.blocks(lat, lon, km)
+            codes, centre, half, _ = found[shift]
+            near = centre - half <= km + _MARGIN_DEG
+            out[km] = codes[near], centre[near], half, shift
+        return out
 
 
 @dataclass
@@ -585,16 +630,15 @@ class Segment:
         """
         # The runs of rows to look at, over all classes at once: few numpy calls, whatever the classes.
         starts, ends = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-        blocks_of: dict[float, tuple[NDArray[np.int64], int]] = {}  # classes with the same reach share their blocks
+        # Nobody of a class comes from farther than its bound; classes with the same reach share their blocks.
+        reach_of = {id(cls): min(radius_km, cls.bound_km) for cls in self.classes if cls.cell_start is not None}
+        blocks_of = self.grid.reach(lat, lon, reach_of.values()) if self.grid is not None and reach_of else {}
         for cls in self.classes:
             if cls.cell_start is None or self.grid is None:
                 starts.append(np.array([cls.start]))
                 ends.append(np.array([cls.stop]))
             else:
-                reach = min(radius_km, cls.bound_km)  # nobody of the class comes from farther
-                if reach not in blocks_of:
-                    blocks_of[reach] = self.grid.blocks(lat, lon, reach)
-                blocks, shift = blocks_of[reach]
+                blocks, _, _, shift = blocks_of[reach_of[id(cls)]]
                 starts.append(cls.cell_start[blocks << 2 * shift])
                 ends.append(cls.cell_start[(blocks + 1) << 2 * shift])
         rows = _runs(np.concatenate(starts), np.concatenate(ends))
@@ -604,7 +648,70 @@ class Segment:
             rows = rows[self.people.role[rows] == role]
         distances = _haversine_km(lat, lon, self.rad_lat[rows], self.rad_lon[rows], self.cos_lat[rows])
         hit = distances <= np.minimum(radius_km, self.people.max_distance_km[rows])
-        return rows[hit].astype(np.intp), distances[hit]
+        return rows[hit].astype(np.intp, copy=False), distances[hit]
+
+
+    def count_within(self, lat: float, lon: float, radius_km: float) -> int:
+        """How many live rows lie within `radius_km` of a point (the haversine km of `within`), whatever
+        their own radius: rows of blocks surely inside the circle are counted, not measured."""
+        sure_starts, sure_ends, starts, ends = self._split(lat, lon, radius_km, own_radius=False)
+        rows = _runs(starts, ends)
+        rows = rows[self.alive[rows]]
+        distances = _haversine_km(lat, lon, self.rad_lat[rows], self.rad_lon[rows], self.cos_lat[rows])
+        return self._alive_in(sure_starts, sure_ends) + int(np.count_nonzero(distances <= radius_km))
+
+    def reachable(self, lat: float, lon: float, radius_km: float) -> NDArray[np.int64]:
+        """The rows `within` finds (within `radius_km` and their own radius), in no particular order and
+        without their distances: the rows of blocks surely within both are taken unmeasured.
+
+        A class's people have radii above the previous class's bound, so a block nearer than that
+        bound (and than `radius_km`) holds only people within reach.
+        """
+        sure_starts, sure_ends, starts, ends = self._split(lat, lon, radius_km, own_radius=True)
+        rows = _runs(starts, ends)
+        distances = _haversine_km(lat, lon, self.rad_lat[rows], self.rad_lon[rows], self.cos_lat[rows])
+        hit = distances <= np.minimum(radius_km, self.people.max_distance_km[rows])
+        return np.concatenate([_runs(sure_starts, sure_ends), rows[hit]])
+
+    def _split(self, lat: float, lon: float, radius_km: float,
+               own_radius: bool) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """Runs of rows around a point: (starts, ends) of those surely within reach, then of those to measure.
+
+        Reach is `radius_km`, and with `own_radius` also each row's own radius (known per class: above
+        the previous class's bound, at most its own). Rows outside both kinds of runs are out of reach.
+        A block is surely within reach when its farthest point (its centre's distance plus ``half``) is
+        nearer than the reach by `_SURE_KM`, far more than the haversine's rounding.
+        """
+        plan, lower = [], 0.0
+        for cls in self.classes:
+            if own_radius:
+                plan.append((cls, min(radius_km, cls.bound_km), min(radius_km, lower)))
+            else:
+                plan.append((cls, radius_km, radius_km))
+            lower = cls.bound_km
+        gridded = [reach for cls, reach, _ in plan if cls.cell_start is not None]
+        blocks_of = self.grid.reach(lat, lon, gridded) if self.grid is not None and gridded else {}
+        empty = np.empty(0, dtype=np.int64)
+        sure_starts, sure_ends, starts, ends = [empty], [empty], [empty], [empty]
+        for cls, reach, sure in plan:
+            if cls.cell_start is None or self.grid is None:
+                starts.append(np.array([cls.start]))
+                ends.append(np.array([cls.stop]))
+                continue
+            blocks, centre, half, shift = blocks_of[reach]
+            inside = centre + half <= sure - _SURE_KM
+            for picked, first, last in ((blocks[inside], sure_starts, sure_ends), (blocks[~inside], starts, ends)):
+                first.append(cls.cell_start[picked << 2 * shift])
+                last.append(cls.cell_start[(picked + 1) << 2 * shift])
+        return (np.concatenate(sure_starts), np.concatenate(sure_ends), np.concatenate(starts), np.concatenate(ends))
+
+    def _alive_in(self, starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
+        """How many live rows the runs ``starts[i]:ends[i]`` (disjoint) hold."""
+        total = int((ends - starts).sum())
+        if np.all(self.alive):
+            return total
+        dead = np.flatnonzero(~self.alive)
+        return total - int((np.searchsorted(dead, ends) - np.searchsorted(dead, starts)).sum())
 
 
 def _last_of_each_id(people: PeopleColumns) -> PeopleColumns:

@@ -18,6 +18,8 @@ distance, then id, so the order is deterministic.
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,9 +27,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import engagement
-from .availability import byte_span, coverage_of_bytes, format_span, free_spans, window_weights
+from .availability import (
+    SLOT_MINUTES,
+    SLOTS_PER_DAY,
+    byte_span,
+    coverage_of_bytes,
+    format_span,
+    window_weights,
+)
 from .geo import compass_points, geodesic_km_many
-from .index import CandidateIndex, Segment, _haversine_km
+from .index import CandidateIndex, Segment
 from .skills import Resolved, SkillVocabulary, is_chinese, normalise_term
 from .types import ROLES, Match, MatchRequest
 
@@ -100,6 +109,15 @@ def _pattern_coverage(seg: Segment, span: slice, span_weights: NDArray[np.float6
 Places = dict[tuple[int, float, float, float], tuple[NDArray[np.intp], NDArray[np.float64]]]
 
 
+@functools.lru_cache(maxsize=1024)
+def _window(starts_at: dt.datetime, ends_at: dt.datetime) -> NDArray[np.float64]:
+    """`window_weights` of a window, read-only, worked out once per process for each window asked
+    (tasks share their times: a station's Saturday mornings; a plan's tasks; equal instants in any zone)."""
+    weights = window_weights(starts_at, ends_at)
+    weights.flags.writeable = False
+    return weights
+
+
 def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | None = None, *,
                     places: Places | None = None) -> Ranked:
     """Hard filters and factor scores for everyone eligible, and the best `limit` of them, without reasons.
@@ -114,7 +132,7 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
     vocab = index.vocabulary_
     wanted = [vocab.resolve(s) for s in request.skills]
     required = [vocab.resolve(s) for s in request.required_skills]
-    weights = window_weights(request.starts_at, request.ends_at)
+    weights = _window(request.starts_at, request.ends_at)
     span = byte_span(weights)  # only these bytes of each bitmap matter for this window
     span_weights, total_minutes = weights[span.start * 8:span.stop * 8], weights.sum()
     radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
@@ -163,49 +181,146 @@ def rank_candidates(index: CandidateIndex, request: MatchRequest, limit: int | N
         fair[served] = engagement.fairness(engagement.decayed(hours[served], people.recent_hours_at[rows[served]], when))
         parts.append((s, rows, dist, np.column_stack([skill, near, cover, reliable, fair]), people.id[rows]))
 
-    rows = np.concatenate([p[1] for p in parts])
-    ids = np.concatenate([p[4] for p in parts])
-    dist = np.concatenate([p[2] for p in parts])
-    comps = np.concatenate([p[3] for p in parts])
+    filled = [p for p in parts if len(p[1])] or parts[:1]
+    if len(filled) == 1:  # the usual case, everyone from the main segment: no copies
+        s, rows, dist, comps, ids = filled[0]
+        segments = np.full(len(rows), s, dtype=np.intp)
+    else:
+        rows = np.concatenate([p[1] for p in filled])
+        ids = np.concatenate([p[4] for p in filled])
+        dist = np.concatenate([p[2] for p in filled])
+        comps = np.concatenate([p[3] for p in filled])
+        segments = np.concatenate([np.full(len(p[1]), p[0], dtype=np.intp) for p in filled])
     w = np.array(request.weights.as_tuple())
     # einsum, not `@`: a BLAS call on a (k, 5) matrix costs more in thread start-up than it saves.
     score = np.clip(np.einsum("ij,j->i", comps, w / w.sum()), 0.0, 1.0)
     # Evidence first: scores are in [0, 1], so 2 more for anyone with some evidence puts them all ahead.
     rank = score + 2.0 * (comps[:, 0] > 0) if wanted and request.weights.skill > 0 else score
     return Ranked(ids=ids, scores=score, components=comps, distance_km=dist,
-                  order=_top(rank, dist, ids, request.limit if limit is None else limit),
-                  segments=np.concatenate([np.full(len(p[1]), p[0], dtype=np.intp) for p in parts]), rows=rows,
+                  order=_top(rank, dist, ids, request.limit if limit is None else limit), segments=segments, rows=rows,
                   window=weights)
 
 
 def score_candidates(index: CandidateIndex, request: MatchRequest) -> list[Match]:
     """The best `request.limit` people for a task, best first, with factor scores and reasons."""
     ranked = rank_candidates(index, request)
+    if len(ranked.order) == 0:
+        return []
     # Reasons explain the wanted skills, then the required ones not also wanted.
     wanted = [index.vocabulary_.resolve(s) for s in dict.fromkeys([*request.skills, *request.required_skills])]
-    weights = ranked.window
     chinese = request.language == "zh" if request.language else any(is_chinese(t) for t in request.skills) or not request.skills
-    shown = [(index.segments_[ranked.segments[i]], int(ranked.rows[i])) for i in ranked.order]
+    order = ranked.order
+    shown = [(index.segments_[s], row) for s, row in zip(ranked.segments[order].tolist(), ranked.rows[order].tolist())]
     lats = np.array([seg.people.lat[row] for seg, row in shown])
     lons = np.array([seg.people.lon[row] for seg, row in shown])
-    km = geodesic_km_many(request.lat, request.lon, lats, lons)
+    km = geodesic_km_many(request.lat, request.lon, lats, lons).tolist()
     directions = compass_points(request.lat, request.lon, lats, lons)
-    spans_seen: dict[bytes, list[str]] = {}
+    explain = _Explainer(index, wanted, ranked.window, request.starts_at.timestamp(), chinese)
     return [
-        _match(index, seg, row, float(ranked.scores[i]), ranked.components[i], wanted, weights, request, chinese,
-               float(km[j]), directions[j], spans_seen)
-        for j, ((seg, row), i) in enumerate(zip(shown, ranked.order))
+        explain.match(seg, row, score, comps, distance, direction)
+        for (seg, row), score, comps, distance, direction in zip(
+            shown, ranked.scores[order].tolist(), ranked.components[order].tolist(), km, directions)
     ]
 
 
-def _free_text(packed: bytes, weights: NDArray[np.float64], chinese: bool, seen: dict[bytes, list[str]]) -> list[str]:
-    """'周六 09:00–12:00 有空' for (at most) the first two free spans in the window; many people share
-    a weekly pattern, so each distinct bitmap is worked out once per request (`seen`)."""
-    text = seen.get(packed)
-    if text is None:
-        bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=weights.size).astype(bool)
-        text = seen[packed] = [format_span(*span, chinese=chinese) for span in free_spans(bits, weights)[:2]]
-    return list(text)
+class _Explainer:
+    """Builds the results shown for one request, with their reasons (only for the few rows returned).
+
+    People shown together share skill words and weekly patterns: what a word says about each wanted
+    skill, and the free spans of a pattern in the window, are worked out once per request.
+    """
+
+    def __init__(self, index: CandidateIndex, wanted: list[Resolved], weights: NDArray[np.float64], when: float,
+                 chinese: bool) -> None:
+        self.vocab = index.vocabulary_
+        self.wanted = wanted
+        self.when = when
+        self.chinese = chinese
+        self.slots = np.flatnonzero(weights).tolist()  # the week's slots the window touches, in slot order
+        self.word_strengths: dict[str, list[float]] = {}
+        self.word_texts: dict[tuple[str, int], str] = {}
+        self.spans: dict[bytes, list[str]] = {}
+
+    def match(self, seg: Segment, row: int, score: float, comps: list[float], km: float, direction: str) -> Match:
+        """One result with its reasons."""
+        people, chinese = seg.people, self.chinese
+        reasons = self.skill_reasons(people.skills_of(row))
+        reasons.append(f"{km:.1f} km" if chinese else f"{km:.1f} km away")
+        reasons.extend(self.free_text(seg.bitmaps[people.availability[row]].tobytes()))
+        reasons.extend(_engagement_reasons(int(people.services_completed[row]), int(people.services_dropped[row]),
+                                           float(people.recent_hours[row]), float(people.recent_hours_at[row]),
+                                           self.when, chinese))
+        return Match(
+            volunteer_id=int(people.id[row]), name=people.name[row], role=ROLES[people.role[row]], score=round(score, 4),
+            distance_km=round(km, 2), components={f: round(c, 4) for f, c in zip(FACTORS, comps)},
+            reasons=reasons, district=people.districts[people.district[row]], direction=direction,
+        )
+
+    def skill_reasons(self, skills: tuple[str, ...]) -> list[str]:
+        """'有心理咨询 (≈ 心理疏导)' for each wanted skill the person has evidence for, with the word they used
+        (a skill, an occupation, a certificate or a language): the strongest such word, the first of equals.
+
+        What each word says about each wanted skill, and each reason's text, are worked out once per request.
+        """
+        strengths = []
+        for text in skills:
+            found = self.word_strengths.get(text)
+            if found is None:
+                have = self.vocab.resolve(text).alternatives
+                found = self.word_strengths[text] = [
+                    max((v * want.asked[k] for k, v in have.items() if k in want.asked), default=0.0)
+                    for want in self.wanted]
+            strengths.append(found)
+        reasons = []
+        for j in range(len(self.wanted)):
+            best, strength = None, 0.0
+            for text, found in zip(skills, strengths):
+                if found[j] > strength:
+                    best, strength = text, found[j]
+            if best is None:
+                continue
+            reason = self.word_texts.get((best, j))
+            if reason is None:
+                reason = self.word_texts[best, j] = _skill_reason(self.vocab, self.vocab.resolve(best), self.wanted[j],
+                                                                  self.chinese)
+            reasons.append(reason)
+        return reasons
+
+    def free_text(self, packed: bytes) -> list[str]:
+        """'周六 09:00–12:00 有空' for (at most) the first two free spans in the window, once per distinct
+        weekly pattern; only the window's few slots are looked at."""
+        text = self.spans.get(packed)
+        if text is None:
+            text = self.spans[packed] = [format_span(*span, chinese=self.chinese)
+                                         for span in _free_spans_in(packed, self.slots)[:2]]
+        return list(text)
+
+
+def _free_spans_in(packed: bytes, slots: list[int]) -> list[tuple[int, int, int]]:
+    """`matcher.availability.free_spans` of a packed weekly bitmap, given the window's slots (increasing).
+
+    The same runs: free slots of the window, broken where the next one is not adjacent or on another day.
+    """
+    spans: list[tuple[int, int, int]] = []
+    first = last = -2
+    for slot in slots:
+        if not packed[slot >> 3] >> (7 - (slot & 7)) & 1:
+            continue
+        if slot == last + 1 and slot // SLOTS_PER_DAY == last // SLOTS_PER_DAY:
+            last = slot
+            continue
+        if first >= 0:
+            spans.append(_span(first, last))
+        first = last = slot
+    if first >= 0:
+        spans.append(_span(first, last))
+    return spans
+
+
+def _span(first: int, last: int) -> tuple[int, int, int]:
+    """(day, start minute, end minute) of the run of slots first..last of one day."""
+    start = (first % SLOTS_PER_DAY) * SLOT_MINUTES
+    return first // SLOTS_PER_DAY, start, start + (last - first + 1) * SLOT_MINUTES
 
 
 def _top(score: NDArray[np.float64], dist: NDArray[np.float64], ids: NDArray[np.int64], limit: int) -> NDArray[np.intp]:
@@ -218,24 +333,6 @@ def _top(score: NDArray[np.float64], dist: NDArray[np.float64], ids: NDArray[np.
     else:
         pool = np.arange(len(score))
     return pool[np.lexsort((ids[pool], dist[pool], -score[pool]))][:limit]
-
-
-def _match(index: CandidateIndex, seg: Segment, row: int, score: float, comps: NDArray[np.float64],
-           wanted: list[Resolved], weights: NDArray[np.float64], request: MatchRequest, chinese: bool,
-           km: float, direction: str, spans_seen: dict[bytes, list[str]]) -> Match:
-    """Build one result with its reasons (only for the few rows returned)."""
-    people = seg.people
-    reasons = _skill_reasons(index, people.skills_of(row), wanted, chinese)
-    reasons.append(f"{km:.1f} km" if chinese else f"{km:.1f} km away")
-    reasons.extend(_free_text(seg.bitmaps[people.availability[row]].tobytes(), weights, chinese, spans_seen))
-    reasons.extend(_engagement_reasons(int(people.services_completed[row]), int(people.services_dropped[row]),
-                                       float(people.recent_hours[row]), float(people.recent_hours_at[row]),
-                                       request.starts_at.timestamp(), chinese))
-    return Match(
-        volunteer_id=int(people.id[row]), name=people.name[row], role=ROLES[people.role[row]], score=round(score, 4),
-        distance_km=round(km, 2), components={f: round(float(c), 4) for f, c in zip(FACTORS, comps)},
-        reasons=reasons, district=people.districts[people.district[row]], direction=direction,
-    )
 
 
 def _engagement_reasons(done: int, dropped: int, hours: float, hours_at: float, when: float,
@@ -253,27 +350,13 @@ def _engagement_reasons(done: int, dropped: int, hours: float, hours_at: float, 
     return reasons
 
 
-def _skill_reasons(index: CandidateIndex, skills: tuple[str, ...], wanted: list[Resolved], chinese: bool) -> list[str]:
-    """'有心理咨询 (≈ 心理疏导)' for each wanted skill the person has evidence for, with the word they used
-    (a skill, an occupation, a certificate or a language): the strongest such word."""
-    vocab = index.vocabulary_
-    mine = [vocab.resolve(s) for s in skills]
-    reasons = []
-    for want in wanted:
-        wanted_keys = want.asked
-        best, strength = None, 0.0
-        for have in mine:
-            s = max((v * wanted_keys[k] for k, v in have.alternatives.items() if k in wanted_keys), default=0.0)
-            if s > strength:
-                best, strength = have, s
-        if best is None:
-            continue
-        word, asked = _in_language(vocab, best, chinese), _in_language(vocab, want, chinese)
-        text = f"有{word}" if chinese else f"has {word}"
-        if normalise_term(word) != normalise_term(asked):
-            text += f" (≈ {asked})"
-        reasons.append(text)
-    return reasons
+def _skill_reason(vocab: SkillVocabulary, best: Resolved, want: Resolved, chinese: bool) -> str:
+    """'有心理咨询 (≈ 心理疏导)': the person's word for a wanted skill, and the skill asked when it reads otherwise."""
+    word, asked = _in_language(vocab, best, chinese), _in_language(vocab, want, chinese)
+    text = f"有{word}" if chinese else f"has {word}"
+    if normalise_term(word) != normalise_term(asked):
+        text += f" (≈ {asked})"
+    return text
 
 
 def _in_language(vocab: SkillVocabulary, word: Resolved, chinese: bool) -> str:
@@ -295,37 +378,44 @@ def shortfall(index: CandidateIndex, request: MatchRequest) -> dict[str, int]:
     their own; inactive; of another role; not free in the window, or not at all with `partial`;
     booked or asked already; lacking a required skill); each count is of those the filter removes
     among the people the earlier ones kept, and ``eligible`` is who is left. A coordinator sees
-    which filter to relax. It looks at every row, so it is asked for only when few match.
+    which filter to relax.
+
+    The two distance filters are counted from the grid (`Segment.count_within`, `Segment.reachable`):
+    only the people of blocks across the edge of a circle are measured, so it no longer looks at
+    every row; the other filters look at the people within reach.
     """
     required = [index.vocabulary_.resolve(s) for s in request.required_skills]
-    weights = window_weights(request.starts_at, request.ends_at)
+    weights = _window(request.starts_at, request.ends_at)
     span = byte_span(weights)
     radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
     role = ROLES.index(request.role) if request.role in ROLES else None
-    excluded = np.fromiter(request.exclude_ids, dtype=np.int64) if request.exclude_ids else np.empty(0, dtype=np.int64)
+    excluded = np.fromiter(request.exclude_ids, dtype=np.int64) if request.exclude_ids else None
     counts = dict.fromkeys(SHORTFALL, 0)
     eligible = 0
     for seg in index.segments_:
         people = seg.people
-        rows = np.flatnonzero(seg.alive)
-        if len(rows) == 0:
+        alive = int(np.count_nonzero(seg.alive))
+        if alive == 0:
             continue
-        # The distances `Segment.within` works out, from the points' radians the segment keeps.
-        dist = _haversine_km(request.lat, request.lon, seg.rad_lat[rows], seg.rad_lon[rows], seg.cos_lat[rows])
+        in_radius = seg.count_within(request.lat, request.lon, radius)
+        rows = seg.reachable(request.lat, request.lon, radius)
+        rows = rows[seg.alive[rows]]
+        counts["too_far_for_task"] += alive - in_radius
+        counts["too_far_for_them"] += in_radius - len(rows)
         by_pattern = coverage_of_bytes(seg.bitmaps[:, span], weights[span.start * 8:span.stop * 8], weights.sum())
         free = by_pattern > 0 if request.partial else by_pattern >= 1 - 1e-9
-        def cut(name: str, kept: NDArray[np.bool_]) -> None:
-            nonlocal rows, dist
-            counts[name] += int(len(rows) - np.count_nonzero(kept))
-            rows, dist = rows[kept], dist[kept]
 
-        cut("too_far_for_task", dist <= radius)
-        cut("too_far_for_them", dist <= people.max_distance_km[rows])
+        def cut(name: str, kept: NDArray[np.bool_]) -> None:
+            nonlocal rows
+            counts[name] += int(len(rows) - np.count_nonzero(kept))
+            rows = rows[kept]
+
         cut("inactive", people.active[rows])
         if role is not None:
             cut("wrong_role", people.role[rows] == role)
         cut("not_free", free[people.availability[rows]])
-        cut("booked", ~np.isin(people.id[rows], excluded))
+        if excluded is not None:
+            cut("booked", ~np.isin(people.id[rows], excluded))
         if required:
             cut("missing_required", _has_required(index, seg, rows, required))
         eligible += len(rows)

@@ -170,6 +170,38 @@ def reference_matches(people, request):
             for i, p, km, direction in zip(best, shown, kms, directions)]
 
 
+def reference_shortfall(index, request):
+    """`shortfall` by measuring every live row of every segment (what it did before it used the grid)."""
+    vocab = default_vocabulary()
+    weights = window_weights(request.starts_at, request.ends_at)
+    radius = min(request.max_distance_km or MAX_RADIUS_KM, MAX_RADIUS_KM)
+    counts = dict.fromkeys(["too_far_for_task", "too_far_for_them", "inactive", "wrong_role", "not_free", "booked",
+                            "missing_required", "eligible"], 0)
+    for seg in index.segments_:
+        people = seg.people
+        rows = np.flatnonzero(seg.alive)
+        dist = haversine_km(request.lat, request.lon, people.lat[rows], people.lon[rows])
+        cover = np.array([min(float(week_bitmap(people.patterns[people.availability[r]]) @ weights) / weights.sum(), 1.0)
+                          for r in rows]).reshape(len(rows))
+        steps = [("too_far_for_task", dist <= radius), ("too_far_for_them", dist <= people.max_distance_km[rows]),
+                 ("inactive", people.active[rows]),
+                 ("wrong_role", people.role[rows] == ROLES.index(request.role) if request.role in ROLES
+                  else np.ones(len(rows), bool)),
+                 ("not_free", cover > 0 if request.partial else cover >= 1 - 1e-9),
+                 ("booked", ~np.isin(people.id[rows], list(request.exclude_ids)))]
+        kept = np.ones(len(rows), bool)
+        for name, passes in steps:
+            counts[name] += int(np.count_nonzero(kept & ~passes))
+            kept &= passes
+        for r in rows[kept]:
+            person = people.person(int(r))
+            if any(_wanted(person, vocab.resolve(s)) < REQUIRED_STRENGTH for s in request.required_skills):
+                counts["missing_required"] += 1
+            else:
+                counts["eligible"] += 1
+    return counts
+
+
 # --- the tests -----------------------------------------------------------------------------------
 
 def _agree(index, people, rng, tasks):
@@ -179,6 +211,7 @@ def _agree(index, people, rng, tasks):
         assert score_candidates(index, request) == reference_matches(people.values(), request), request
         # The filters' counts add up, and leave exactly the people ranked.
         counts = shortfall(index, request)
+        assert counts == reference_shortfall(index, request), request  # counted from the grid, as by measuring all
         assert counts["eligible"] == len(rank_candidates(index, request, limit=0).ids), request
         assert sum(counts.values()) == len(people)
     assert len(index) == len(people)
@@ -258,6 +291,9 @@ def test_grid_search_finds_exactly_the_people_in_reach_anywhere_on_earth():
         rows, dist = seg.within(qlat, qlon, km)
         every = haversine_km(qlat, qlon, seg.people.lat, seg.people.lon)
         assert sorted(rows.tolist()) == np.flatnonzero(every <= np.minimum(km, seg.people.max_distance_km)).tolist()
+        # What shortfall counts from the grid: the same people, found without measuring everyone.
+        assert sorted(seg.reachable(qlat, qlon, km).tolist()) == sorted(rows.tolist())
+        assert seg.count_within(qlat, qlon, km) == np.count_nonzero(every <= km)
         assert np.array_equal(dist, every[rows])  # the same figures to the last bit
 
 
@@ -273,3 +309,16 @@ def test_a_plans_shared_search_per_place_gives_the_same_ranking():
         assert shared.ids[shared.order].tolist() == alone.ids[alone.order].tolist()
         assert np.array_equal(shared.scores[shared.order], alone.scores[alone.order])
     assert len(places) <= 4  # one search per reach (no radius, 3, 10 or 30 km asked)
+
+
+def test_the_index_haversine_is_geo_haversine_to_the_last_bit():
+    """The index measures from precomputed radians, in place: the same figures as `geo.haversine_km`."""
+    from matcher.index import _haversine_km
+
+    rng = np.random.default_rng(8)
+    for near in (False, True):
+        lat = CENTRE[0] + rng.normal(0, 0.3, 20000) if near else rng.uniform(-90, 90, 20000)
+        lon = CENTRE[1] + rng.normal(0, 0.3, 20000) if near else rng.uniform(-180, 180, 20000)
+        for qlat, qlon in [(float(lat[0]), float(lon[0])), CENTRE, (89.9, -179.0), (-45.0, 0.0)]:
+            got = _haversine_km(qlat, qlon, np.radians(lat), np.radians(lon), np.cos(np.radians(lat)))
+            assert np.array_equal(got, haversine_km(qlat, qlon, lat, lon))

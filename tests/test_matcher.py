@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from matcher.availability import WEEK_SLOTS, coverage, week_bitmap, window_weights
+from matcher.availability import WEEK_SLOTS, coverage, free_spans, week_bitmap, window_weights
 from matcher.engagement import FAIR_HOURS, add_hours, decayed, fairness, reliability
 from matcher.geo import compass_points, geodesic_km, geodesic_km_many, haversine_km
 from matcher.index import CandidateIndex
-from matcher.scoring import score_candidates
+from matcher.scoring import _free_spans_in, score_candidates
 from matcher.skills import SkillVocabulary, default_vocabulary
 from matcher.types import MatchRequest, Person, Weights
 
@@ -309,3 +309,16 @@ def test_compass_points_are_coarse_directions():
     points = compass_points(lat, lon, np.array([29.7, 29.6, 29.5, 29.6, 29.67, 29.6]),
                             np.array([106.5, 106.6, 106.5, 106.4, 106.58, 106.5]))
     assert points == ["N", "E", "S", "W", "NE", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(bits=st.lists(st.booleans(), min_size=WEEK_SLOTS, max_size=WEEK_SLOTS),
+       day=st.integers(0, 6), start=st.integers(0, 24 * 60 - 1), minutes=st.integers(1, 3 * 24 * 60))
+def test_free_spans_from_the_window_slots_agree_with_free_spans(bits, day, start, minutes):
+    """The reasons' free spans (only the window's slots, read from the packed bitmap) are free_spans',
+    across midnight, several days and the end of the week."""
+    starts = dt.datetime(2026, 11, 30, tzinfo=TZ) + dt.timedelta(days=day, minutes=start)  # a Monday, then `day`
+    weights = window_weights(starts, starts + dt.timedelta(minutes=minutes))
+    week = np.array(bits)
+    packed = np.packbits(week).tobytes()
+    assert _free_spans_in(packed, np.flatnonzero(weights).tolist()) == free_spans(week, weights)

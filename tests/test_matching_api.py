@@ -177,3 +177,57 @@ def test_index_is_fresh_across_processes(database_url, city, client):
     new_id = int(done.stdout.split()[-1])
     after = client.get(url).get_json()["results"]
     assert after[0]["volunteer_id"] == new_id and len(after) == len(before) + 1
+
+
+def test_the_match_routes_task_read_decides_as_station_task(app, client, city, station, make_token):
+    """`policy.station_task_fields` (a Core select, for the match route) answers exactly as `policy.station_task`
+    (the ORM read every other task route uses): the same task fields, or the same error, for every kind of caller."""
+    from web.auth import policy
+    from web.auth.principal import ANONYMOUS, principal_for_token
+    from web.services.matching import TASK_FIELDS, task_fields
+
+    task, ids = city
+    other = client.post("/api/v1/stations", json={"name": "另一站", "kind": "community",
+                                                  "location": {"lat": 29.56, "lon": 106.57}}).get_json()
+    tokens = [make_token("admin"), make_token("coordinator", station_ids=[station["id"]]),
+              make_token("coordinator", station_ids=[other["id"]]), make_token("volunteer", volunteer_id=ids["near"])]
+
+    def outcome(read, actor, task_id):
+        try:
+            found = read(actor, task_id)
+        except Exception as exc:  # noqa: BLE001 - the error is the outcome compared
+            return type(exc).__name__, str(exc)
+        return found.id, found.station_id, {name: getattr(found, name) for name in TASK_FIELDS}
+
+    with app.test_request_context():
+        actors = [ANONYMOUS, *(principal_for_token(token) for token in tokens)]
+        for actor in actors:
+            for task_id in (task["id"], task["id"] + 1000):
+                fast, slow = outcome(policy.station_task_fields, actor, task_id), outcome(policy.station_task, actor, task_id)
+                assert fast == slow, (actor, task_id)
+        allowed = policy.station_task_fields(actors[1], task["id"])
+        assert {name: allowed._mapping[name] for name in TASK_FIELDS} == task_fields(policy.station_task(actors[1], task["id"]))
+        assert [type(outcome(policy.station_task_fields, a, task["id"])[0]) for a in actors] == [str, int, int, str, str]
+
+
+def test_a_match_is_audited_as_the_orm_entry_would_be(app, client, city):
+    """The match route writes its audit entry with a Core insert: the same row the ORM `audit.log` writes."""
+    from sqlalchemy import select
+
+    from web.auth import audit
+    from web.auth.principal import Principal
+    from web.models import AuditEntry
+
+    task, _ = city
+    assert client.get(f"/api/v1/tasks/{task['id']}/matches?limit=2").status_code == 200
+    actor = Principal("coordinator", 7, frozenset({1}), via="/api/v1/tasks/1/matches")
+    with app.app_context():
+        audit.write(actor, "match", detail={"task_id": 1, "results": 3})
+        audit.log(actor, "match", detail={"task_id": 1, "results": 3})
+        db.session.commit()
+        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "match").order_by(AuditEntry.id)).all()
+        columns = ("token_id", "actor", "action", "volunteer_id", "fields", "path", "detail")
+        served, written, logged = ({c: getattr(row, c) for c in columns} for row in rows[-3:])
+        assert written == logged
+        assert served["detail"] == {"task_id": task["id"], "results": 2} and served["action"] == "match"
+        assert rows[-2].at.tzinfo is not None and rows[-2].at <= rows[-1].at

@@ -5,7 +5,7 @@ Functions take the acting Principal. They raise `Unauthorized` (401), `Forbidden
 Adding a role means changing this module (and `principal.ROLES`), not the views.
 """
 from marshmallow import ValidationError
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from ..common.personal import mask_id_number, mask_phone
@@ -112,6 +112,24 @@ def station_task(actor, task_id):
     """The task, for admins and its station's coordinators (volunteers 403; other coordinators 404)."""
     require(actor, *STAFF)
     return visible_task(actor, task_id)
+
+
+# The fields of a task a match reads, by id: built once, on the table's columns (SQLAlchemy Core).
+_TASK = Task.__table__.c
+_MATCH_TASK = select(_TASK.id, _TASK.station_id, _TASK.lat, _TASK.lon, _TASK.starts_at, _TASK.ends_at, _TASK.skills,
+                     _TASK.required_skills, _TASK.role).where(_TASK.id == bindparam("task_id"))
+
+
+def station_task_fields(actor, task_id):
+    """`station_task`'s decision, the same answers (401/403 by role, then 404 for a task of another
+    station), with the task as a plain row of the fields a match reads (`id`, `station_id`, `lat`,
+    `lon`, `starts_at`, `ends_at`, `skills`, `required_skills`, `role`): one Core query on the
+    session's connection, no ORM object, for the match route that reads one on every call."""
+    require(actor, *STAFF)
+    row = db.session.connection().execute(_MATCH_TASK, {"task_id": task_id}).first()
+    if row is None or (actor.role == "coordinator" and row.station_id not in actor.station_ids):
+        raise NotFound(f"no task with id {task_id}")
+    return row
 
 
 def station_plan(actor, plan_id):

@@ -63,21 +63,23 @@ def issue_token(role, *, station_ids=(), volunteer_id=None, name=None):
 
 
 # One query on every request: the token's row with its stations joined (one row per station). Built
-# once, with the token as a parameter, so no request rebuilds it or works out its cache key again.
-_TOKEN_ROWS = (select(ApiToken.id, ApiToken.role, ApiToken.volunteer_id, ApiToken.revoked_at, token_station.c.station_id)
-               .outerjoin(token_station, token_station.c.token_id == ApiToken.id))
-_BY_HASH = _TOKEN_ROWS.where(ApiToken.token_hash == bindparam("token_hash"))
-_BY_ID = _TOKEN_ROWS.where(ApiToken.id == bindparam("token_id"))
+# once, with the token as a parameter, so no request rebuilds it or works out its cache key again; on
+# the table's columns (SQLAlchemy Core), run on the session's connection: no ORM work per request.
+_TOKEN = ApiToken.__table__.c
+_TOKEN_ROWS = (select(_TOKEN.id, _TOKEN.role, _TOKEN.volunteer_id, _TOKEN.revoked_at, token_station.c.station_id)
+               .outerjoin(token_station, token_station.c.token_id == _TOKEN.id))
+_BY_HASH = _TOKEN_ROWS.where(_TOKEN.token_hash == bindparam("token_hash"))
+_BY_ID = _TOKEN_ROWS.where(_TOKEN.id == bindparam("token_id"))
 
 
 def principal_for_token(token, via=""):
     """The Principal a bearer token stands for, or None when it is unknown, revoked or orphaned."""
-    return _principal_of(db.session.execute(_BY_HASH, {"token_hash": hash_token(token)}).all(), via)
+    return _principal_of(db.session.connection().execute(_BY_HASH, {"token_hash": hash_token(token)}).all(), via)
 
 
 def principal_for_token_id(token_id, via=""):
     """The Principal of a stored token (a queued job runs as the token that started it), or None when revoked."""
-    return _principal_of(db.session.execute(_BY_ID, {"token_id": token_id}).all(), via)
+    return _principal_of(db.session.connection().execute(_BY_ID, {"token_id": token_id}).all(), via)
 
 
 def _principal_of(rows, via):

@@ -64,7 +64,7 @@ def _answer(actor, index_cache, task_id, request, detail):
 
     index = index_cache.fresh_index()
     results = score_candidates(index, request)
-    audit.log(actor, "match", detail={**detail, "results": len(results)})
+    audit.write(actor, "match", detail={**detail, "results": len(results)})
     db.session.commit()
     return {"task_id": task_id, "results": [vars(m) for m in results],
             "shortfall": shortfall(index, request) if len(results) < request.limit else None}
@@ -72,9 +72,9 @@ def _answer(actor, index_cache, task_id, request, detail):
 
 def for_task(actor, index_cache, task_id, options):
     """Rank candidates for a stored task (admins, or the station's coordinators)."""
-    task = policy.station_task(actor, task_id)
+    task = policy.station_task_fields(actor, task_id)
     booked = booked_people(task.starts_at, task.ends_at, task.id)
-    return _answer(actor, index_cache, task.id, match_request(task_fields(task), options, exclude_ids=booked),
+    return _answer(actor, index_cache, task.id, match_request(task._mapping, options, exclude_ids=booked),
                    {"task_id": task.id})
 
 

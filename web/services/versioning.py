@@ -36,10 +36,11 @@ def _stamp_people_changes(session, flush_context, instances):
         session.add(VolunteerTombstone(volunteer_id=person.id, version=version))
 
 
-# Built once: read before every match, so not rebuilt (and its cache key not worked out) per request.
-_CURRENT = select(PeopleVersion.version).where(PeopleVersion.id == 1)
+# Built once: read before every match, so not rebuilt (and its cache key not worked out) per request;
+# on the table's columns (SQLAlchemy Core), run on the session's connection: no ORM work per request.
+_CURRENT = select(PeopleVersion.__table__.c.version).where(PeopleVersion.__table__.c.id == 1)
 
 
 def current_version(session):
     """The latest people version (0 before any change)."""
-    return session.scalar(_CURRENT) or 0
+    return session.connection().execute(_CURRENT).scalar() or 0

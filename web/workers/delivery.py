@@ -32,7 +32,15 @@ def deliver_due(now=None, channels=None, limit=None):
         if attempt is None:
             counts["taken"] += 1  # another worker has it
             continue
-        counts[deliver_one(delivery_id, attempt, now, rules, channels)] += 1
+        try:
+            outcome = deliver_one(delivery_id, attempt, now, rules, channels)
+        except Exception as exc:  # noqa: BLE001 - a message that cannot be built is parked, not retried for ever
+            log.exception("delivery %s failed inside volmatch", delivery_id)
+            db.session.rollback()
+            notifications.failed(delivery_id, attempt, now, f"internal error: {type(exc).__name__}", rules,
+                                 temporary=False)
+            outcome = "failed"
+        counts[outcome] += 1
     db.session.remove()
     return counts
 
@@ -57,10 +65,10 @@ def deliver_one(delivery_id, attempt, now, rules, channels):
         message = messages.render(note.kind, notifications.params_now(note, task), note.language,
                                   link=answer_link(note, delivery.channel))
     key, secret = f"volmatch-{delivery.id}", note.kind == "sign_in_code"
-    note_id = note.id
+    note_id, channel = note.id, channels[delivery.channel]
     db.session.rollback()  # no transaction held open while a provider answers
     try:
-        channels[delivery.channel].send(to, message, key)
+        channel.send(to, message, key)
     except channel_kinds.TemporaryFailure as exc:
         notifications.failed(delivery_id, attempt, now, str(exc), rules, temporary=True)
         outcome = "retry" if attempt < rules.max_tries else "failed"

@@ -151,8 +151,11 @@ def live_env():
 def live_server(app, database_url, tmp_path, live_env):
     """gunicorn serving this test's database on a loopback port (3 worker processes x 4 threads); yields the port."""
     port = _free_port()
+    # Its own queue file: the test process's queue consumer (the `app` fixture's) must not take the
+    # server's tasks and run them with the test app's settings.
     env = dict(os.environ, DATABASE_URL=database_url, VOLMATCH_ENV="development", SECRET_KEY="live-server-test",
-               QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite'}", PUBLIC_URL=f"http://127.0.0.1:{port}", **live_env)
+               QUEUE_URL=f"sqlite:///{tmp_path / 'live-queue.sqlite'}", PUBLIC_URL=f"http://127.0.0.1:{port}",
+               **live_env)
     cmd = [sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4", "-b", f"127.0.0.1:{port}",
            "--timeout", "120", "web:create_app()"]
     import gunicorn.config

@@ -207,6 +207,30 @@ def test_a_message_that_cannot_be_built_is_parked_not_retried_for_ever(app, clie
     assert deliver(app, BEFORE + dt.timedelta(hours=1))["failed"] == 0 and gateway.requests == []
 
 
+def test_a_gateway_that_answers_garbage_is_a_temporary_failure(app, client, station, person):
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    app.config.update(SMS_GATEWAY_URL=f"http://127.0.0.1:{server.getsockname()[1]}/sms", SMS_GATEWAY_KEY="k")
+
+    def answer_garbage():
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    try:
+        invite(client, make_task(client, station), person)
+        assert deliver(app, BEFORE)["retry"] == 1
+    finally:
+        thread.join(10)
+        server.close()
+    [sms] = deliveries(app, "sms")
+    assert sms["status"] == "queued" and sms["error"].startswith("unreachable")
+
+
 def test_a_throttled_gateway_is_tried_again_and_a_refused_number_is_not(app, client, station, gateway):
     first = make_person(client, station, "甲", "13800138010")
     second = make_person(client, station, "乙", "13800138011")

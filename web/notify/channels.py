@@ -14,6 +14,7 @@ The person's inbox is no channel here: the notification row is the inbox entry.
 """
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import smtplib
@@ -58,8 +59,9 @@ def _post_json(url, payload, headers, timeout):
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - URL from configuration
             status, raw = answer.status, answer.read(64 * 1024)
     except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read(64 * 1024)
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        with exc:
+            status, raw = exc.code, exc.read(64 * 1024)
+    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
         raise TemporaryFailure(f"unreachable: {getattr(exc, 'reason', exc)}") from exc
     try:
         return status, json.loads(raw or b"null")

@@ -181,9 +181,10 @@ def test_the_station_confirms_or_rejects_self_reported_hours(page, city, client,
         reported = client.patch(f"/api/v1/assignments/{asg['id']}", json={"status": "completed", "hours": 3},
                                 environ_overrides=own)
         assert reported.status_code == 200, reported.get_json()
-    page.goto(f"/console#/task/{task['id']}")
+    page.goto("/console")
     page.fill("#token", city)
     page.click("#signin-form button")
+    expect(page.locator("#view-tasks h2")).to_be_visible()  # signed in (the page then shows the task list)
     page.goto(f"/console#/task/{task['id']}")
     rows = page.locator("#assignment-table tbody tr")
     expect(rows).to_have_count(2)

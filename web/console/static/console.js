@@ -170,9 +170,11 @@ function bar(value, label) {
 }
 
 async function showCandidates(task) {
+  const current = latestRender("candidates");
   const tbody = $("#candidate-table tbody");
   tbody.replaceChildren(el("tr", {}, el("td", { colspan: 7 }, T.loading)));
   const answer = await api("GET", `/tasks/${task.id}/matches?limit=20&partial=true`);
+  if (!current()) return;
   const results = answer.ok ? answer.data.results : [];
   tbody.replaceChildren(...results.map((m, i) => el("tr", { "data-volunteer": m.volunteer_id },
     el("td", {}, i + 1),
@@ -246,16 +248,29 @@ function deliveryCell(row) {
     `${T[`ch_${d.channel}`] || d.channel}: ${T[`dl_${d.status}`] || d.status}`, d.error && d.status !== "sent" ? el("small", {}, ` (${d.error})`) : ""));
 }
 
+// Renders that wait for the API: only the latest call of each kind may draw (an older answer that
+// arrives later, such as the list from before an invitation, must not overwrite a newer one).
+const renders = {};
+function latestRender(kind) {
+  const turn = (renders[kind] || 0) + 1;
+  renders[kind] = turn;
+  return () => renders[kind] === turn;
+}
+
 async function showCallList(task) {
+  const current = latestRender("call-list");
   const answer = await api("GET", `/tasks/${task.id}/call-list`);
+  if (!current()) return;
   const people = Array.isArray(answer.data) ? answer.data : [];
   $("#call-list ul").replaceChildren(...people.map((p) => el("li", {}, `${p.name} ${p.phone || ""}`)));
   $("#call-list").hidden = !people.length;
 }
 
 async function showAssignments(task) {
+  const current = latestRender("assignments");
   const [answer, travelled] = await Promise.all([api("GET", `/tasks/${task.id}/assignments?page_size=100`),
                                                  api("GET", `/tasks/${task.id}/deliveries`)]);
+  if (!current()) return;
   const byAssignment = new Map((Array.isArray(travelled.data) ? travelled.data : []).map((d) => [d.assignment_id, d]));
   showCallList(task);
   const rows = (Array.isArray(answer.data) ? answer.data : []).map((a) => el("tr", { "data-assignment": a.id },

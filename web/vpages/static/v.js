@@ -174,6 +174,14 @@ async function signOut() {
 
 // ---------------------------------------------------------------- my pages
 
+// Only the latest render of each list may draw: an older answer arriving later must not overwrite it.
+const renders = {};
+function latestRender(kind) {
+  const turn = (renders[kind] || 0) + 1;
+  renders[kind] = turn;
+  return () => renders[kind] === turn;
+}
+
 async function loadMe() {
   const id = localStorage.getItem("vm_v_id");
   if (!token() || !id) return null;
@@ -191,7 +199,9 @@ async function answerInvitation(assignment, status) {
 }
 
 async function showInvitations() {
+  const current = latestRender("showInvitations");
   const answer = await api("GET", `/volunteers/${state.me.id}/assignments?status=invited`);
+  if (!current()) return;
   const list = $("#invitation-list");
   list.replaceChildren();
   if (!answer.ok) { failed(answer); return; }
@@ -206,7 +216,9 @@ async function showInvitations() {
 }
 
 async function showUpcoming() {
+  const current = latestRender("showUpcoming");
   const answer = await api("GET", `/volunteers/${state.me.id}/assignments?status=accepted`);
+  if (!current()) return;
   const list = $("#upcoming-list");
   list.replaceChildren();
   if (!answer.ok) { failed(answer); return; }
@@ -217,7 +229,9 @@ async function showUpcoming() {
 }
 
 async function showHistory() {
+  const current = latestRender("showHistory");
   const answer = await api("GET", `/volunteers/${state.me.id}/service-records`);
+  if (!current()) return;
   const list = $("#record-list");
   list.replaceChildren();
   if (!answer.ok) { failed(answer); return; }
@@ -247,7 +261,9 @@ async function downloadCertificate() {
 }
 
 async function showInbox() {
+  const current = latestRender("showInbox");
   const answer = await api("GET", `/volunteers/${state.me.id}/notifications`);
+  if (!current()) return;
   const list = $("#message-list");
   list.replaceChildren();
   if (!answer.ok) { failed(answer); return; }

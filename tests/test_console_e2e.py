@@ -189,6 +189,9 @@ def test_the_station_confirms_or_rejects_self_reported_hours(page, city, client,
     rows = page.locator("#assignment-table tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("本人申报, 待确认")
+    # Everyone asked has served: the task is done, so its history shows and no candidates are recommended.
+    expect(page.locator("#task-closed")).to_be_visible()
+    expect(page.locator("#task-candidates")).to_be_hidden()
     shot(page, "7-pending-hours")
     rows.filter(has_text="张伟").get_by_role("button", name="确认时长").click()
     expect(page.locator("#flash")).to_have_text("张伟: 时长已确认")
@@ -200,3 +203,11 @@ def test_the_station_confirms_or_rejects_self_reported_hours(page, city, client,
     shot(page, "8-reviewed-hours")
     history = client.get(f"/api/v1/volunteers/{people['张伟']['id']}/service-records").get_json()
     assert history["totals"]["pending"] == 0 and history["total_hours"] == 3
+
+    # A task the coordinator may not see: the error replaces the task view; the banner goes with the next page.
+    page.goto("/console#/task/999999")
+    expect(page.locator("#flash")).to_have_class("error")
+    expect(page.locator("#view-task")).to_be_hidden()
+    page.click('[data-nav="tasks"]')
+    expect(page.locator("#view-tasks h2")).to_be_visible()
+    expect(page.locator("#flash")).to_be_hidden()

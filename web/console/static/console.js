@@ -33,11 +33,13 @@ async function api(method, path, body, { form = false, raw = false } = {}) {
   return { status: response.status, ok: response.ok, data };
 }
 
-function flash(text, kind = "info") {
+// A banner belongs to the view it was raised in (by default the current one): the next navigation clears it.
+function flash(text, kind = "info", view = location.hash) {
   const box = $("#flash");
   box.textContent = text;
   box.className = kind;
   box.hidden = !text;
+  state.flashFor = view;
 }
 
 function showErrors(form, errors) {
@@ -78,7 +80,7 @@ function signOut(message) {
   sessionStorage.removeItem("vm_token");
   state.me = null;
   location.hash = "";
-  flash(message || "");
+  flash(message || "", "info", location.hash);
   route();
 }
 
@@ -140,7 +142,7 @@ async function createTask(event) {
   if (!answer.ok) { flash(answer.data?.message || T.failed, "error"); return; }
   showErrors(form, {});
   form.reset();
-  flash(`${T.created}: ${answer.data.title}`);
+  flash(`${T.created}: ${answer.data.title}`, "info", `#/task/${answer.data.id}`);
   location.hash = `#/task/${answer.data.id}`;
 }
 
@@ -155,12 +157,19 @@ async function cancelTask(task) {
 
 async function showTask(id) {
   const answer = await api("GET", `/tasks/${id}`);
-  if (!answer.ok) { flash(answer.data?.message || T.failed, "error"); return; }
+  if (!answer.ok) {  // the error replaces the view: nothing of the previous task stays on screen
+    $("#view-task").hidden = true;
+    flash(answer.data?.message || T.failed, "error");
+    return;
+  }
   const task = answer.data;
   $("#task-heading").textContent = task.title;
   $("#task-meta").textContent = `${fmtTime(task.starts_at)} – ${fmtTime(task.ends_at)} · ${task.district || ""} · ${T.headcount} ${task.headcount} · ${statusText(task.status)}`
     + (task.skills.length ? ` · ${task.skills.join("、")}` : "");
-  await Promise.all([showCandidates(task), showAssignments(task)]);
+  const closed = ["cancelled", "done", "expired"].includes(task.status);  // history, not recommendations
+  $("#task-closed").hidden = !closed;
+  $("#task-candidates").hidden = closed;
+  await Promise.all([closed ? null : showCandidates(task), showAssignments(task)]);
 }
 
 function bar(value, label) {
@@ -427,6 +436,7 @@ async function downloadReport(job) {
 // ---------------------------------------------------------------- routing
 
 async function route() {
+  if (state.flashFor !== location.hash) flash("");
   document.querySelectorAll("main > section").forEach((s) => { s.hidden = true; });
   const other = $("#switch-lang");
   other.href = `${other.href.split("#")[0]}${location.hash}`;  // switching language keeps the view

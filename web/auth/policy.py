@@ -216,12 +216,12 @@ def can_see_contact(actor, volunteer):
                                           and asked_by(actor.station_ids, volunteer.id, ACCEPTED))
 
 
-def own_person(actor, volunteer_id, what):
-    """The person, for what is theirs alone (their messages, their certificate): the person themself,
-    or admins; 403 for others who see them, 404 as for a stranger."""
+def own_person(actor, volunteer_id, refusal):
+    """The person, for what is theirs alone (deleting them, their messages, their certificate): the
+    person themself, or admins; 403 with `refusal` for others who see them, 404 as for a stranger."""
     volunteer = visible_person(actor, volunteer_id)
     if not (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id)):
-        raise Forbidden(f"a person's {what} are theirs: ask them, or an admin")
+        raise Forbidden(refusal)
     return volunteer
 
 
@@ -239,14 +239,6 @@ def may_change_person(actor, volunteer):
     person's station (they correct their station's people) may change a person."""
     return (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id)
             or is_member(actor, volunteer))
-
-
-def deletable_person(actor, volunteer_id):
-    """The person, if the actor may delete them: admins and the person themself (403 for others who see them)."""
-    volunteer = visible_person(actor, volunteer_id)
-    if not (actor.role == "admin" or (actor.role == "volunteer" and actor.volunteer_id == volunteer.id)):
-        raise Forbidden("only the person or an admin may delete a person")
-    return volunteer
 
 
 def changeable_person(actor, volunteer_id, data=None):

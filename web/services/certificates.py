@@ -22,7 +22,7 @@ def certificate(actor, volunteer_id, lang="zh"):
     """The person's certificate as PDF bytes (the person themself, or admins); the read is audited."""
     if lang not in certificate_pdf.LANGUAGES:
         raise ValidationError({"lang": [f"one of {', '.join(certificate_pdf.LANGUAGES)}"]})
-    person = policy.own_person(actor, volunteer_id, "certificates")
+    person = policy.own_person(actor, volunteer_id, "a person's certificates are theirs: ask them, or an admin")
     pdf = certificate_pdf.render(certificate_data(person), lang)
     audit.log(actor, "certificate", person.id, fields=["id_number"])
     db.session.commit()

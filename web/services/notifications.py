@@ -44,9 +44,7 @@ def to_person(kind, person, task=None, assignment=None, due_at=None, **extra):
     for channel, address in (("sms", person.phone), ("email", person.email)):
         if address:
             note.deliveries.append(Delivery(channel=channel, next_try_at=note.due_at))
-    db.session.add(note)
-    db.session.info["outbox"] = True  # the queue is told after the commit (web/workers/delivery.py)
-    return note
+    return _queued(note)
 
 
 def to_group(kind, task):
@@ -55,6 +53,19 @@ def to_group(kind, task):
         return None
     note = Notification(kind=kind, station_id=task.station_id, task_id=task.id, params=_task_params(task))
     note.deliveries.append(Delivery(channel="group"))
+    return _queued(note)
+
+
+def to_phone(kind, phone, person, params, now):
+    """Add an SMS to a phone that may belong to nobody yet (a sign-in code): no inbox, no other channel."""
+    note = Notification(kind=kind, volunteer_id=person.id if person else None,
+                        language=person.language if person else "zh", params={"phone": phone, **params}, due_at=now)
+    note.deliveries.append(Delivery(channel="sms", next_try_at=now))
+    return _queued(note)
+
+
+def _queued(note):
+    """Add a notification to the current transaction; the queue is told after the commit (web/workers/delivery.py)."""
     db.session.add(note)
     db.session.info["outbox"] = True
     return note
@@ -135,11 +146,15 @@ class Rules:
         return end if end > local else end + dt.timedelta(days=1)
 
 
+def _takeable(now):
+    """A delivery a worker may take now: queued and due, or claimed by a worker whose lease ran out."""
+    return or_(and_(Delivery.status == "queued", Delivery.next_try_at <= now),
+               and_(Delivery.status == "sending", Delivery.claimed_until < now))
+
+
 def due(now, limit):
-    """Ids of deliveries to try now: queued and due, or claimed by a worker whose lease ran out."""
-    stmt = (select(Delivery.id).where(or_(and_(Delivery.status == "queued", Delivery.next_try_at <= now),
-                                          and_(Delivery.status == "sending", Delivery.claimed_until < now)))
-            .order_by(Delivery.next_try_at, Delivery.id).limit(limit))
+    """Ids of deliveries to try now, oldest due first."""
+    stmt = select(Delivery.id).where(_takeable(now)).order_by(Delivery.next_try_at, Delivery.id).limit(limit)
     return list(db.session.scalars(stmt))
 
 
@@ -150,9 +165,7 @@ def claim(delivery_id, now):
     what the worker that took over recorded.
     """
     attempt = db.session.execute(
-        update(Delivery).where(Delivery.id == delivery_id,
-                               or_(and_(Delivery.status == "queued", Delivery.next_try_at <= now),
-                                   and_(Delivery.status == "sending", Delivery.claimed_until < now)))
+        update(Delivery).where(Delivery.id == delivery_id, _takeable(now))
         .values(status="sending", attempts=Delivery.attempts + 1, claimed_until=now + LEASE)
         .returning(Delivery.attempts)).scalar_one_or_none()
     db.session.commit()
@@ -292,7 +305,7 @@ def inbox(actor, volunteer_id):
     """A person's messages, newest first (the person, or admins): a query of notifications."""
     from ..auth import policy
 
-    person = policy.own_person(actor, volunteer_id, "messages")
+    person = policy.own_person(actor, volunteer_id, "a person's messages are theirs: ask them, or an admin")
     now = utcnow()
     return (select(Notification).where(Notification.volunteer_id == person.id, Notification.due_at <= now,
                                        Notification.kind != "sign_in_code")
@@ -305,7 +318,9 @@ def task_deliveries(actor, task_id):
     from ..auth import policy
 
     task = policy.station_task(actor, task_id)
-    assignments = db.session.scalars(select(Assignment).where(Assignment.task_id == task.id)
+    from .engagement import LOADED
+
+    assignments = db.session.scalars(select(Assignment).options(*LOADED).where(Assignment.task_id == task.id)
                                      .order_by(Assignment.id)).all()
     latest = (select(func.max(Notification.id)).where(Notification.task_id == task.id,
                                                       Notification.kind == "invitation")

@@ -108,7 +108,7 @@ def update(actor, volunteer_id, data, sent):
 
 def delete_person(actor, volunteer_id):
     """Remove a person, their tokens and their personal data (admins, or the person themself)."""
-    volunteer = policy.deletable_person(actor, volunteer_id)
+    volunteer = policy.own_person(actor, volunteer_id, "only the person or an admin may delete a person")
     audit.log(actor, "delete", volunteer.id)
     # Explicitly, not only by ON DELETE CASCADE: a token must never outlive its person.
     db.session.execute(delete(ApiToken).where(ApiToken.volunteer_id == volunteer.id))

@@ -20,9 +20,9 @@ from ..auth.principal import ANONYMOUS, issue_token
 from ..common.personal import normalize_phone
 from ..errors import Unauthorized
 from ..extensions import db
-from ..models import Delivery, Notification, SignInCode, Volunteer
+from ..models import SignInCode, Volunteer
 from ..types import utcnow
-from . import people
+from . import notifications, people
 
 CODE_LIFE = dt.timedelta(minutes=5)
 MAX_TRIES = 5
@@ -52,12 +52,7 @@ def request_code(phone, secret, now=None):
     db.session.add(SignInCode(phone=phone, code_hash=_digest(secret, phone, code), created_at=now,
                               expires_at=now + CODE_LIFE))
     person = db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
-    note = Notification(kind="sign_in_code", volunteer_id=person.id if person else None,
-                        language=person.language if person else "zh", params={"phone": phone, "code": code},
-                        due_at=now)
-    note.deliveries.append(Delivery(channel="sms", next_try_at=now))
-    db.session.add(note)
-    db.session.info["outbox"] = True
+    notifications.to_phone("sign_in_code", phone, person, {"code": code}, now)
     db.session.commit()
 
 

@@ -5,6 +5,7 @@ candidates, invite, record the completion; then a day's plan, coverage and an im
 Screenshots go to the test's temporary folder. Outside CI the test is skipped when Chromium or
 Playwright is missing; in CI (CI set) it fails instead, so it never silently stops running.
 """
+import datetime as dt
 import os
 import re
 import shutil
@@ -57,7 +58,19 @@ def shot(page, name):
     page.screenshot(path=str(page.shots / f"{name}.png"), full_page=True)
 
 
-def test_coordinator_posts_a_task_invites_and_records_service(page, city, tmp_path):
+def _has_happened(app, task_id):
+    """Time passes: the task took place yesterday (its record can be kept only after it has started)."""
+    from web.extensions import db
+    from web.models import Task
+
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        yesterday = dt.timedelta(days=(task.starts_at.date() - dt.date.today()).days + 1)
+        task.starts_at, task.ends_at = task.starts_at - yesterday, task.ends_at - yesterday
+        db.session.commit()
+
+
+def test_coordinator_posts_a_task_invites_and_records_service(app, page, city, tmp_path):
     page.goto("/console")
     expect(page.locator("h1")).to_have_text("志愿服务匹配 · 协调员工作台")  # Chinese by default
     page.fill("#token", "vm_not-a-real-token")
@@ -72,14 +85,15 @@ def test_coordinator_posts_a_task_invites_and_records_service(page, city, tmp_pa
     form = page.locator("#task-form")
     form.locator('[name="title"]').fill("独居老人心理慰藉探访")
     form.locator('[name="skills"]').fill("心理疏导，课业辅导")
-    form.locator('[name="starts_at"]').fill("2026-11-20T09:00")
-    form.locator('[name="ends_at"]').fill("2026-11-20T08:00")  # before the start: the API refuses it
+    day = (dt.date.today() + dt.timedelta(days=7)).isoformat()  # a fixed date would pass, and the task expire
+    form.locator('[name="starts_at"]').fill(f"{day}T09:00")
+    form.locator('[name="ends_at"]').fill(f"{day}T08:00")  # before the start: the API refuses it
     form.locator('[name="headcount"]').fill("2")
     form.locator("button[type=submit]").click()
     expect(page.locator('[data-error="ends_at"]')).to_have_text("must be after starts_at")
     expect(form.locator('[name="ends_at"]')).to_have_class("invalid")
     shot(page, "2-bad-field")
-    form.locator('[name="ends_at"]').fill("2026-11-20T12:00")
+    form.locator('[name="ends_at"]').fill(f"{day}T12:00")
     form.locator("button[type=submit]").click()
     expect(page.locator("#task-heading")).to_have_text("独居老人心理慰藉探访")
 
@@ -102,6 +116,8 @@ def test_coordinator_posts_a_task_invites_and_records_service(page, city, tmp_pa
     expect(assignment.locator("td").nth(1)).to_have_text(re.compile(r"^1380013800\d$"))  # invited: reachable
     assignment.get_by_role("button", name="确认参加").click()
     expect(page.locator("#assignment-table tbody tr").first.locator(".state")).to_have_text("已确认")
+    _has_happened(app, int(page.url.rsplit("/", 1)[1]))
+    page.reload()
     row = page.locator("#assignment-table tbody tr").first
     row.locator('input[name="hours"]').fill("2.5")
     row.get_by_role("button", name="记录完成").click()

@@ -23,7 +23,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # shapely is imported lazily: resolve() alone must not pay for it
     from shapely.geometry.base import BaseGeometry
@@ -83,8 +83,27 @@ class Place:
         return self.name if self.name == self.city else self.city + self.name
 
 
+def N_(template: str) -> str:
+    """Mark an English message template for the web layer's message catalogue (babel.cfg)."""
+    return template
+
+
 class PlaceNotFound(ValueError):
-    """Raised when a text or adcode does not identify exactly one county-level division."""
+    """Raised when a text or adcode does not identify exactly one county-level division.
+
+    The message is English; ``template`` and ``params`` let an application say it in another language.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params))
+        self.template, self.params = template, params
+
+
+class _Why(NamedTuple):
+    """Why a text names no single division (cached like a found Place)."""
+
+    template: str
+    params: dict[str, object]
 
 
 def short_name(name: str) -> str | None:
@@ -208,16 +227,16 @@ class Gazetteer:
         try:
             return self._by_adcode[adcode]
         except KeyError:
-            raise PlaceNotFound(f"no county-level division with adcode {adcode!r}") from None
+            raise PlaceNotFound(N_("no county-level division with adcode {adcode!r}"), adcode=adcode) from None
 
     def resolve(self, text: str) -> Place:
         """Return the county-level division named in free ``text`` or raise PlaceNotFound saying why."""
         outcome = self._resolve_cached(normalise(text))
-        if isinstance(outcome, str):
-            raise PlaceNotFound(outcome)
+        if isinstance(outcome, _Why):
+            raise PlaceNotFound(outcome.template, **outcome.params)
         return outcome
 
-    def _resolve_normalised(self, text: str) -> Place | str:
+    def _resolve_normalised(self, text: str) -> Place | _Why:
         """Resolve normalised text; return the Place, or the error message (so errors are cached too)."""
         strong, weak, context = self._scan(text)
         provinces = {code for token in context for code in token.provinces}
@@ -248,10 +267,12 @@ class Gazetteer:
         labels = _join_or([p.label for p in candidates])
         surfaces = set(candidates.values())
         if len(surfaces) == 1:
-            return f"ambiguous: {surfaces.pop()} could be {labels}; add the city"
-        return f"ambiguous: {text!r} names several divisions ({labels}); keep only one"
+            return _Why(N_("ambiguous: {surface} could be {labels}; add the city"),
+                        {"surface": surfaces.pop(), "labels": labels})
+        return _Why(N_("ambiguous: {text!r} names several divisions ({labels}); keep only one"),
+                    {"text": text, "labels": labels})
 
-    def _resolve_city_only(self, text: str, provinces: set[str], cities: set[str]) -> Place | str:
+    def _resolve_city_only(self, text: str, provinces: set[str], cities: set[str]) -> Place | _Why:
         """Resolve a text naming no division: a city without districts is itself a row."""
         matches = [
             self._self_cities[city]
@@ -262,8 +283,9 @@ class Gazetteer:
             return matches[0]
         if provinces or cities:
             named = _join_or(sorted(cities) or sorted({self._province_name(code) for code in provinces}))
-            return f"too vague: {text!r} names {named} but no district or county; name the district or county"
-        return f"no county-level division found in {text!r}"
+            return _Why(N_("too vague: {text!r} names {named} but no district or county; name the district or county"),
+                        {"text": text, "named": named})
+        return _Why(N_("no county-level division found in {text!r}"), {"text": text})
 
     def _province_name(self, code: str) -> str:
         """Return the full name of the province with this 2-digit code."""

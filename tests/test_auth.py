@@ -11,7 +11,7 @@ from web import create_app
 from web.extensions import db
 from web.models import ApiToken
 
-from .conftest import bearer
+from .conftest import bearer, post_past_task
 
 ID_NUMBER = "11010519491231002X"
 P_PHONE, Q_PHONE = "13800138000", "13900139000"
@@ -43,8 +43,8 @@ def world(client, anon, make_token):
         "name": "李娜", "phone": Q_PHONE, "address": "重庆市南岸区", "requested_station_id": b["id"]}).get_json()
     for person, station in ((p, a), (q, b)):  # staff confirm the requests to join
         assert client.patch(f"/api/v1/volunteers/{person['id']}", json={"station_id": station["id"]}).status_code == 200
-    task = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "辅导", "starts_at": "2026-12-05T09:00",
-                                              "ends_at": "2026-12-05T12:00"}).get_json()
+    task = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "辅导", "starts_at": "2099-01-10T09:00",
+                                              "ends_at": "2099-01-10T12:00"}).get_json()  # a Saturday
     # r signed up alone near A, free on Saturdays, never asked: only r and admins may place r. r's
     # home lies 0.2 km beyond the centre of its 500 m cell, on the line from the task.
     centre = coarse_point(a["location"]["lat"] - 0.03, a["location"]["lon"])
@@ -53,8 +53,8 @@ def world(client, anon, make_token):
         "name": "陈静", "phone": R_PHONE, "location": r_home, "max_distance_km": 20,
         "availability": [{"day": "sat", "start": "08:00", "end": "18:00"}]}).get_json()
     # A past task at A that p has served on (self-reported, awaiting the station's confirmation).
-    past = client.post("/api/v1/tasks", json={"station_id": a["id"], "title": "助老", "starts_at": "2026-01-10T09:00",
-                                              "ends_at": "2026-01-10T12:00"}).get_json()
+    past = post_past_task(client, {"station_id": a["id"], "title": "助老", "starts_at": "2026-01-10T09:00",
+                                   "ends_at": "2026-01-10T12:00"})
     asg = client.post(f"/api/v1/tasks/{past['id']}/assignments", json={"volunteer_id": p["id"]}).get_json()
     assert client.patch(f"/api/v1/assignments/{asg['id']}", json={"status": "accepted"}).status_code == 200
     response = anon.patch(f"/api/v1/assignments/{asg['id']}", json={"status": "completed", "hours": 2},
@@ -78,7 +78,7 @@ def world(client, anon, make_token):
 
 ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
 NEW_PERSON = {"name": "王芳", "phone": "13700137000", "address": "重庆市渝北区"}
-NEW_TASK = {"title": "探访", "starts_at": "2026-12-06T09:00", "ends_at": "2026-12-06T11:00"}
+NEW_TASK = {"title": "探访", "starts_at": "2099-01-11T09:00", "ends_at": "2099-01-11T11:00"}
 # (method, path template, body, expected status per role in ROLES order)
 ROUTES = [
     ("get", "/api/v1/volunteers", None, [401, 403, 403, 200, 200, 200]),
@@ -90,6 +90,9 @@ ROUTES = [
     ("patch", "/api/v1/volunteers/{p}", {"skills": ["手语"]}, [401, 200, 404, 200, 404, 200]),
     ("patch", "/api/v1/volunteers/{q}", {"skills": ["手语"]}, [401, 404, 200, 404, 200, 200]),
     ("get", "/api/v1/volunteers/{r}", None, [401, 404, 404, 404, 404, 200]),
+    # The imports that touched a person: staff only, and only about people they may know of.
+    ("get", "/api/v1/volunteers/{p}/imports", None, [401, 403, 403, 200, 404, 200]),
+    ("get", "/api/v1/volunteers/{r}/imports", None, [401, 403, 403, 404, 404, 200]),
     ("delete", "/api/v1/volunteers/{p}", None, [401, 204, 404, 403, 404, 204]),
     ("get", "/api/v1/stations", None, [200, 200, 200, 200, 200, 200]),
     ("post", "/api/v1/stations", {"name": "C", "address": "重庆市江北区"}, [401, 403, 403, 403, 403, 201]),
@@ -99,6 +102,7 @@ ROUTES = [
     ("post", "/api/v1/tasks", {**NEW_TASK, "station_id": "{a}"}, [401, 403, 403, 201, 403, 201]),
     ("get", "/api/v1/tasks/{task}", None, [401, 200, 200, 200, 404, 200]),
     ("patch", "/api/v1/tasks/{task}", {"headcount": 2}, [401, 403, 403, 200, 404, 200]),
+    ("post", "/api/v1/tasks/{task}/repeat", {"dates": ["2099-01-17"]}, [401, 403, 403, 201, 404, 201]),
     ("get", "/api/v1/audit", None, [401, 403, 403, 403, 403, 200]),
     ("get", "/api/v1/volunteers/{q}", None, [401, 404, 200, 404, 200, 200]),
     ("get", "/api/v1/volunteers/424242", None, [401, 404, 404, 404, 404, 404]),
@@ -122,6 +126,8 @@ ROUTES = [
     ("post", "/api/v1/plans/{plan}/commit", None, [401, 403, 403, 200, 404, 200]),
     ("get", "/api/v1/reports/coverage", None, [401, 403, 403, 200, 200, 200]),
     ("get", "/api/v1/reports/coverage.png", None, [401, 403, 403, 200, 200, 200]),
+    ("get", "/api/v1/reports/coverage.csv", None, [401, 403, 403, 200, 200, 200]),
+    ("get", "/api/v1/reports/coverage.xlsx", None, [401, 403, 403, 200, 200, 200]),
     ("post", "/api/v1/reports/coverage-pictures", {}, [401, 403, 403, 202, 202, 202]),
     ("get", "/api/v1/reports/coverage-pictures/{pic}", None, [401, 403, 403, 200, 200, 200]),
     ("get", "/api/v1/reports/coverage-pictures/{pic}/png", None, [401, 403, 403, 200, 200, 200]),

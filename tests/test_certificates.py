@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from web.common.certificate_pdf import Certificate, Service, render
 
-from .conftest import bearer
+from .conftest import bearer, post_past_task
 
 VALID_ID = "11010519491231002X"  # the worked example of GB 11643
 MASKED_ID = "1101**********002X"
@@ -58,10 +58,9 @@ def serve(client, anon):
     a task at the station the person was invited to, accepted and completed (the station's hours are
     verified; the person's own wait for `review`). Returns the service record."""
     def make(person, station, window, title, hours, by_station=True, review=None):
-        task = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": title,
-                                                  "starts_at": window[0], "ends_at": window[1]})
-        assert task.status_code == 201, task.get_json()
-        asg = client.post(f"/api/v1/tasks/{task.get_json()['id']}/assignments", json={"volunteer_id": person["id"]})
+        task = post_past_task(client, {"station_id": station["id"], "title": title,
+                                       "starts_at": window[0], "ends_at": window[1]})
+        asg = client.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": person["id"]})
         assert asg.status_code == 201, asg.get_json()
         path = f"/api/v1/assignments/{asg.get_json()['id']}"
         assert client.patch(path, json={"status": "accepted"}).status_code == 200

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import post_past_task
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -90,7 +92,7 @@ def test_coordinator_posts_a_task_invites_and_records_service(app, page, city, t
     form.locator('[name="ends_at"]').fill(f"{day}T08:00")  # before the start: the API refuses it
     form.locator('[name="headcount"]').fill("2")
     form.locator("button[type=submit]").click()
-    expect(page.locator('[data-error="ends_at"]')).to_have_text("must be after starts_at")
+    expect(page.locator('[data-error="ends_at"]')).to_have_text("必须晚于 starts_at")  # the server says it in the page's language
     expect(form.locator('[name="ends_at"]')).to_have_class("invalid")
     shot(page, "2-bad-field")
     form.locator('[name="ends_at"]').fill(f"{day}T12:00")
@@ -123,7 +125,7 @@ def test_coordinator_posts_a_task_invites_and_records_service(app, page, city, t
     row.get_by_role("button", name="记录完成").click()
     row = page.locator("#assignment-table tbody tr").first
     expect(row.locator(".state")).to_have_text("已完成")
-    expect(row).to_contain_text("2.5 h (站点核实)")
+    expect(row).to_contain_text("2.5 小时 (站点核实)")
     row.locator('select[name="rating"]').select_option("5")
     row.locator('input[name="comment"]').fill("耐心细致")
     row.get_by_role("button", name="保存评价").click()
@@ -152,7 +154,7 @@ def test_plan_a_day_coverage_and_an_import_with_progress(page, city, client, sta
     page.click("#plan-form button")
     expect(page.locator("#plan-result")).to_be_visible()
     expect(page.locator("#plan-table tbody tr")).to_have_count(4)  # 5 people, 4 seats, one seat each
-    expect(page.locator("#plan-totals")).to_contain_text("方案总分")
+    expect(page.locator("#plan-totals")).to_contain_text("本方案总匹配度")
     shot(page, "6-plan")
     page.click("#plan-commit")
     expect(page.locator("#flash")).to_contain_text("已发出邀请: 4")
@@ -176,15 +178,16 @@ def test_plan_a_day_coverage_and_an_import_with_progress(page, city, client, sta
     with page.expect_download() as download:
         page.get_by_role("button", name="下载拒收明细").click()
     report = download.value.path().read_text(encoding="utf-8-sig")
-    assert report.startswith("row,") and "110105194912310021" not in report
+    assert report.startswith("行号,列,内容,原因")  # the report speaks the console's language
+    assert "110105194912310021" not in report
     shot(page, "8-import")
 
 
 def test_the_station_confirms_or_rejects_self_reported_hours(page, city, client, make_token):
     """Two people report their own hours on a past task; the coordinator confirms one and rejects the other."""
     station_id = client.get("/api/v1/stations").get_json()[0]["id"]
-    task = client.post("/api/v1/tasks", json={"station_id": station_id, "title": "社区义诊", "headcount": 2,
-                                              "starts_at": "2026-01-10T09:00", "ends_at": "2026-01-10T12:00"}).get_json()
+    task = post_past_task(client, {"station_id": station_id, "title": "社区义诊", "headcount": 2,
+                                   "starts_at": "2026-01-10T09:00", "ends_at": "2026-01-10T12:00"})
     people = {p["name"]: p for p in client.get("/api/v1/volunteers?per_page=100").get_json()}
     asked = {}
     for name in ("张伟", "李娜"):  # both asked and accepted first: the task is done once nobody is left to serve
@@ -213,7 +216,7 @@ def test_the_station_confirms_or_rejects_self_reported_hours(page, city, client,
     expect(page.locator("#flash")).to_have_text("张伟: 时长已确认")
     rows.filter(has_text="李娜").get_by_role("button", name="不予确认").click()
     expect(page.locator("#flash")).to_have_text("李娜: 时长未予确认")
-    expect(rows.filter(has_text="张伟")).to_contain_text("3 h (本人申报)")
+    expect(rows.filter(has_text="张伟")).to_contain_text("3 小时 (本人申报)")
     expect(rows.filter(has_text="张伟")).not_to_contain_text("待确认")
     expect(rows.filter(has_text="李娜").locator(".state")).to_have_text("未到场")  # rejected: did not serve
     shot(page, "8-reviewed-hours")

@@ -6,6 +6,8 @@ import pytest
 
 from web.common.spreadsheet import FORMULA_STARTS, safe_cell, safe_dict, safe_row
 
+from .conftest import post_past_task
+
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
 
@@ -63,12 +65,11 @@ def test_service_record_csv_quotes_formula_name_and_task(client, station):
     })
     assert person.status_code == 201, person.get_json()
     person = person.get_json()
-    task = client.post("/api/v1/tasks", json={
+    task = post_past_task(client, {
         "station_id": station["id"], "title": "@SUM(1) 探访", "headcount": 1,
         "starts_at": "2026-01-10T09:00", "ends_at": "2026-01-10T12:00",  # a Saturday that has passed
     })
-    assert task.status_code == 201, task.get_json()
-    invited = client.post(f"/api/v1/tasks/{task.get_json()['id']}/assignments", json={"volunteer_id": person["id"]})
+    invited = client.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": person["id"]})
     assert invited.status_code == 201, invited.get_json()
     url = f"/api/v1/assignments/{invited.get_json()['id']}"
     assert client.patch(url, json={"status": "accepted"}).status_code == 200

@@ -85,7 +85,7 @@ def test_gunicorn_builds_the_index_once_in_the_master(app, database_url, client,
 
     task = client.post("/api/v1/tasks", json={
         "station_id": station["id"], "title": "探访", "skills": ["心理疏导"], "location": {"lat": 29.60, "lon": 106.52},
-        "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00", "headcount": 2}).get_json()
+        "starts_at": "2099-01-10T09:00", "ends_at": "2099-01-10T12:00", "headcount": 2}).get_json()
     with app.app_context():
         db.session.add_all([_volunteer(i, skills=["心理疏导"], active=True) for i in range(1, 40)])
         db.session.commit()

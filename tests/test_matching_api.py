@@ -27,7 +27,7 @@ def city(client, station):
     """A station at 29.5935 N, a Saturday-morning task there wanting 心理疏导, and four people."""
     task = client.post("/api/v1/tasks", json={
         "station_id": station["id"], "title": "心理慰藉探访", "skills": ["心理疏导"], "location": {"lat": 29.60, "lon": 106.52},
-        "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00", "headcount": 2}).get_json()
+        "starts_at": "2099-01-10T09:00", "ends_at": "2099-01-10T12:00", "headcount": 2}).get_json()
     ids = {
         "near": add_person(client, "近", 29.605, ["心理咨询"], phone="13800138000"),
         "far": add_person(client, "远", 29.65, ["心理疏导", "法律援助"]),

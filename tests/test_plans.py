@@ -114,7 +114,8 @@ def test_unfilled_seats_say_why(client, anon, station):
     lonely = task(client, station, "手语翻译", skills=["手语"], required=["手语"], headcount=3)
     person(anon, "会手语", ["手语"])
     body = plan(client, station, task_ids=[lonely["id"]])
-    assert body["unfilled"] == [{"task_id": lonely["id"], "seats": 2, "reason": "only 1 eligible people for 3 open seats"}]
+    assert body["unfilled"] == [{"task_id": lonely["id"], "task_title": lonely["title"], "seats": 2,
+                                 "reason": "only 1 eligible people for 3 open seats"}]
     nobody = task(client, station, "无人", required=["量子力学"])
     body = plan(client, station, task_ids=[nobody["id"]])
     assert body["unfilled"][0]["reason"].startswith("nobody passes the hard filters")

@@ -19,7 +19,7 @@ from web.models import Assignment, ImportFile, ImportJob, Task, Volunteer
 from web.workers import import_jobs, schedule
 from web.workers.queue import queue_of
 
-from .conftest import ROOT, bearer
+from .conftest import ROOT, bearer, post_past_task
 
 ROWS = 20_000
 BIG = ("姓名,特长,服务区域\n" + "".join(f"志愿者{i},心理疏导,重庆市渝北区\n" for i in range(ROWS))).encode()
@@ -264,9 +264,8 @@ def test_past_tasks_end_and_unanswered_invitations_expire(client, anon, station,
     other = client.post("/api/v1/volunteers", json={"name": "钱", "address": "重庆市渝北区"}).get_json()
 
     def task(title, day):
-        return client.post("/api/v1/tasks", json={"station_id": station["id"], "title": title,
-                                                  "starts_at": f"2026-01-{day}T09:00",
-                                                  "ends_at": f"2026-01-{day}T12:00"}).get_json()
+        return post_past_task(client, {"station_id": station["id"], "title": title, "starts_at": f"2026-01-{day}T09:00",
+                                       "ends_at": f"2026-01-{day}T12:00"})
 
     served, nobody, upcoming = task("有人服务", 10), task("无人服务", 11), task("未来", 28)
     for t, who in ((served, other), (nobody, person), (upcoming, person)):

@@ -250,3 +250,143 @@ def test_a_cell_whose_tasks_are_all_staffed_counts_people_as_before(client, mism
         assert client.patch(f"/api/v1/assignments/{assignment['id']}", json={"status": "accepted"}).status_code == 200
     rows = client.get(f"/api/v1/reports/coverage?{RANGE}&category=psychosocial").get_json()["rows"]
     assert rows == [{"district": "渝北区", "category": "psychosocial", "people": 3, "demand": 0, "gap": 0, "ratio": None}]
+
+
+# ---------------------------------------------------------------- the console's report: districts, order, pages
+
+
+def _coverage(client, query="", **kwargs):
+    response = client.get(f"/api/v1/reports/coverage?{RANGE}&{query}", **kwargs)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("typed", ["渝北", "渝北区", " 渝 北 ", "渝北县", "重庆市渝北区"])
+def test_a_district_is_found_with_or_without_its_suffix(client, city, typed):
+    from urllib.parse import quote
+
+    body = _coverage(client, f"district={quote(typed)}")
+    assert body["district"] == "渝北区" and body["rows"] == EXPECTED[3:]
+
+
+def test_a_district_that_matches_nothing_is_a_422_that_says_so(client, city):
+    unknown = client.get(f"/api/v1/reports/coverage?{RANGE}&district=火星")
+    assert unknown.status_code == 422
+    assert unknown.get_json()["errors"] == {"district": ["no district called 火星"]}
+    # Part of a name: the districts it is part of are offered.
+    partial = client.get(f"/api/v1/reports/coverage?{RANGE}&district=渝").get_json()
+    assert partial["errors"]["district"] == ["no district called 渝; did you mean 渝北区?"]
+    for export in ("csv", "xlsx"):
+        assert client.get(f"/api/v1/reports/coverage.{export}?district=火星").status_code == 422
+    # A real district where nobody lives and no task is: found, and empty (the console says so).
+    empty = _coverage(client, "district=城口")
+    assert empty["district"] == "城口县" and empty["rows"] == [] and empty["total_rows"] == 0
+
+
+def test_districts_are_in_pinyin_order_not_character_codes(client):
+    from web.services.coverage import pinyin_key
+
+    names = ["渝中区", "璧山区", "北碚区", "巴南区", "綦江区", "长寿区", "潼南区", "石柱土家族自治县"]
+    assert sorted(names) != sorted(names, key=pinyin_key)  # by character code 北 (U+5317) comes before 巴 (U+5DF4)
+    assert sorted(names, key=pinyin_key) == ["巴南区", "北碚区", "璧山区", "长寿区", "綦江区", "石柱土家族自治县",
+                                             "潼南区", "渝中区"]
+    for address in ("重庆市璧山区", "重庆市北碚区", "重庆市巴南区"):
+        response = client.post("/api/v1/volunteers", json={"name": "甲", "address": address, "skills": ["法律援助"]})
+        assert response.status_code == 201, response.get_json()
+    body = _coverage(client)
+    assert [r["district"] for r in body["rows"]] == ["巴南区", "北碚区", "璧山区"]
+    assert body["districts"] == ["巴南区", "北碚区", "璧山区"]
+
+
+def test_largest_gap_first_a_page_at_a_time(client, city):
+    by_gap = [EXPECTED[1], EXPECTED[4], EXPECTED[2], EXPECTED[3], EXPECTED[0]]  # gap, then open seats
+    body = _coverage(client, "sort=gap")
+    assert body["rows"] == by_gap and body["sort"] == "gap"
+    assert (body["page"], body["page_size"], body["pages"], body["total_rows"]) == (1, None, 1, 5)
+    pages = [_coverage(client, f"sort=gap&page_size=2&page={page}") for page in (1, 2, 3, 4)]
+    assert [p["rows"] for p in pages] == [by_gap[:2], by_gap[2:4], by_gap[4:], []]
+    assert {(p["pages"], p["total_rows"]) for p in pages} == {(3, 5)}
+    assert all(p["totals"] == {"people": 4, "demand": 9, "gap": 6} for p in pages)  # totals of every page
+    assert pages[0]["districts"] == ["南岸区", "渝北区"] and pages[0]["own_districts"] == []  # an admin has none
+    bad = client.get("/api/v1/reports/coverage?sort=name&page=0&page_size=5000")
+    assert bad.status_code == 422 and {"sort", "page", "page_size"} <= set(bad.get_json()["errors"])
+
+
+def test_a_coordinator_sees_their_own_districts_first(anon, city, make_token):
+    _, nanan = city
+    coordinator = bearer(make_token("coordinator", station_ids=[nanan["id"]]))
+    yours = _coverage(anon, "sort=gap", environ_base=coordinator)
+    assert yours["own_districts"] == ["南岸区"]
+    assert [r["district"] for r in yours["rows"]] == ["南岸区"] * 3 + ["渝北区"] * 2
+    assert [r["gap"] for r in yours["rows"]] == [4, 1, 0, 1, 0]  # by gap within each
+    everyone = _coverage(anon, "sort=gap&own_first=false", environ_base=coordinator)
+    assert [r["gap"] for r in everyone["rows"]] == [4, 1, 1, 0, 0]
+
+
+def _read_xlsx(data):
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    return load_workbook(io.BytesIO(data)).active, sheet_xml
+
+
+def test_the_table_exports_as_csv_and_excel(client, city):
+    csv_answer = client.get(f"/api/v1/reports/coverage.csv?{RANGE}&sort=gap")
+    assert csv_answer.status_code == 200 and csv_answer.mimetype == "text/csv"
+    assert 'filename="coverage-20990101-20990201.csv"' in csv_answer.headers["Content-Disposition"]
+    text = csv_answer.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    lines = text[1:].splitlines()
+    assert lines[0] == "区县 district,技能类别 category,可服务人数 people,待补岗位 open seats,缺口 gap,人数/岗位 people per seat"
+    assert lines[1:] == ["南岸区,语言沟通,0,4,4,0.0", "渝北区,法律援助,1,2,1,0.5", "南岸区,其他,0,1,1,0.0",
+                         "渝北区,心理社会支持,2,2,0,1.0", "南岸区,儿童服务,1,0,0,"]
+    english = client.get(f"/api/v1/reports/coverage.csv?{RANGE}&sort=gap&lang=en").get_data(as_text=True)
+    assert "南岸区,communication,0,4,4,0.0" in english
+
+    xlsx = client.get(f"/api/v1/reports/coverage.xlsx?{RANGE}&sort=gap")
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
+    sheet, _ = _read_xlsx(xlsx.data)
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][0] == "区县 district" and rows[1] == ["南岸区", "语言沟通", 0, 4, 4, 0]
+    assert rows[5] == ["南岸区", "儿童服务", 1, 0, 0, None] and len(rows) == 6
+
+
+def test_exports_never_carry_a_formula(client):
+    """A district the admin API took as typed (see test_csv_injection.py): text in both, run by neither."""
+    for name, district in (("甲", "=1+2"), ("乙", "@SUM(1)"), ("丙", "-3")):
+        created = client.post("/api/v1/volunteers", json={"name": name, "skills": ["心理疏导"], "district": district,
+                                                         "location": {"lat": 29.5935, "lon": 106.5289}})
+        assert created.status_code == 201 and created.get_json()["district"] == district
+    text = client.get("/api/v1/reports/coverage.csv?sort=district").get_data(as_text=True)
+    assert [line.split(",")[0] for line in text[1:].splitlines()[1:]] == ["'-3", "'=1+2", "'@SUM(1)"]
+    sheet, xml = _read_xlsx(client.get("/api/v1/reports/coverage.xlsx?sort=district").data)
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == ["-3", "=1+2", "@SUM(1)"]
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)  # shown as typed, kept as text
+    assert "<f>" not in xml and "<f " not in xml
+
+
+def test_the_chart_keeps_its_bars_legible_for_one_row_or_forty(client, city):
+    import datetime as dt
+
+    from web.services.coverage import category_labels
+    from web.services.coverage_chart import MAX_BARS, coverage_png
+
+    def report(n):
+        rows = [{"district": f"第{i}区", "category": "legal", "people": i % 3, "demand": 5, "gap": 5 - i % 3, "ratio": None}
+                for i in range(n)]
+        return {"from": dt.datetime(2099, 1, 1, tzinfo=dt.UTC), "to": dt.datetime(2099, 2, 1, tzinfo=dt.UTC),
+                "categories": category_labels(), "rows": rows}
+
+    for n in (1, 40):
+        assert _png_size(coverage_png(report(n))) == (1200, 800)
+    # The phone's picture grows with its bars (one under each row's name), up to MAX_BARS of them.
+    heights = {n: _png_size(coverage_png(report(n), narrow=True)) for n in (1, 2, MAX_BARS, 40)}
+    assert {w for w, _ in heights.values()} == {1200}
+    assert heights[1][1] < heights[2][1] < heights[MAX_BARS][1] == heights[40][1]
+    page = client.get(f"/api/v1/reports/coverage.png?{RANGE}&sort=gap&page_size=2&layout=narrow")
+    assert page.status_code == 200 and _png_size(page.data)[0] == 1200
+    assert client.get("/api/v1/reports/coverage.png?layout=tall").status_code == 422

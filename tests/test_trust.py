@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from .conftest import bearer
+from .conftest import bearer, post_past_task
 
 SAT = [{"day": "sat", "start": "08:00", "end": "18:00"}]
 STATION = {"lat": 29.5935, "lon": 106.5289}  # the `station` fixture's place (龙溪, 渝北区)
@@ -82,7 +82,7 @@ def test_a_volunteer_changing_their_phone_loses_the_vouching(anon, client):
 
 def test_match_bodies_and_tasks_far_outside_the_station_are_refused(anon, client, station, make_token):
     coordinator = bearer(make_token("coordinator", station_ids=[station["id"]]))
-    window = {"starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00"}
+    window = {"starts_at": "2099-01-10T09:00", "ends_at": "2099-01-10T12:00"}
     response = anon.post("/api/v1/matches", json={"location": WANZHOU, **window}, environ_base=coordinator)
     assert response.status_code == 422
     assert "outside its 30 km service area" in response.get_json()["errors"]["location"][0]
@@ -102,8 +102,8 @@ def test_match_bodies_and_tasks_far_outside_the_station_are_refused(anon, client
 
 
 def test_moving_a_task_out_of_the_area_is_refused(client, station):
-    task = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "探访", "starts_at": "2026-12-05T09:00",
-                                              "ends_at": "2026-12-05T12:00"}).get_json()
+    task = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "探访", "starts_at": "2099-01-10T09:00",
+                                              "ends_at": "2099-01-10T12:00"}).get_json()
     response = client.patch(f"/api/v1/tasks/{task['id']}", json={"location": WANZHOU})
     assert response.status_code == 422 and "service area" in response.get_json()["errors"]["location"][0]
     assert client.get(f"/api/v1/tasks/{task['id']}").get_json()["location"] == STATION
@@ -114,8 +114,8 @@ def test_moving_a_task_out_of_the_area_is_refused(client, station):
 def test_match_and_plan_calls_are_in_the_audit_log(anon, client, station, make_token):
     sign_up(anon)
     coordinator = bearer(make_token("coordinator", station_ids=[station["id"]]))
-    task = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "探访", "starts_at": "2026-12-05T09:00",
-                                              "ends_at": "2026-12-05T12:00"}).get_json()
+    task = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "探访", "starts_at": "2099-01-10T09:00",
+                                              "ends_at": "2099-01-10T12:00"}).get_json()
     found = anon.get(f"/api/v1/tasks/{task['id']}/matches", environ_base=coordinator).get_json()["results"]
     anon.post("/api/v1/matches", environ_base=coordinator, json={"station_id": station["id"], "skills": ["心理疏导"],
                                                                  "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00"})
@@ -164,14 +164,15 @@ def test_a_volunteer_asks_to_join_and_staff_decide(anon, station, make_token):
 
 def test_self_reported_hours_count_only_once_confirmed(anon, client, station):
     me = sign_up(anon)
-    past = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "助老", "starts_at": "2026-01-10T09:00",
-                                              "ends_at": "2026-01-10T12:00"}).get_json()
+    past = post_past_task(client, {"station_id": station["id"], "title": "助老", "starts_at": "2026-01-10T09:00",
+                                   "ends_at": "2026-01-10T12:00"})
     asg = client.post(f"/api/v1/tasks/{past['id']}/assignments", json={"volunteer_id": me["id"]}).get_json()
     client.patch(f"/api/v1/assignments/{asg['id']}", json={"status": "accepted"})
     done = anon.patch(f"/api/v1/assignments/{asg['id']}", json={"status": "completed", "hours": 3},
                       environ_base=bearer(me["token"])).get_json()
-    upcoming = client.post("/api/v1/tasks", json={"station_id": station["id"], "title": "探访",
-                                                  "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00"}).get_json()
+    # Fixed dates (how recent the service was is measured at the task's start): posted ahead if passed, then moved back.
+    upcoming = post_past_task(client, {"station_id": station["id"], "title": "探访",
+                                       "starts_at": "2026-12-05T09:00", "ends_at": "2026-12-05T12:00"})
 
     def engagement_of_me():
         results = client.get(f"/api/v1/tasks/{upcoming['id']}/matches").get_json()["results"]

@@ -1,6 +1,8 @@
 """HTTP tests for /api/v1/volunteers: create, read, update, delete, list, validation."""
 import pytest
 
+from .conftest import bearer
+
 URL = "/api/v1/volunteers"
 VALID_ID = "11010519491231002X"  # the worked example of GB 11643
 
@@ -249,3 +251,164 @@ def test_a_patch_cannot_store_half_a_slot(client):
     assert response.status_code == 422 and "availability" in response.get_json()["errors"]
     created = client.post(URL, json={"name": "乙", "address": "重庆市渝北区", "availability": half})
     assert created.status_code == 422  # and the first answer was not remembered as valid
+
+
+# ---------------------------------------------------------------- the people page: search, scope, imports
+
+def _station(client, name, address):
+    response = client.post("/api/v1/stations", json={"name": name, "address": address})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture
+def stations(client, make_token):
+    """Stations A and B, each with a member; a person asking to join A; a coordinator token for each."""
+    a, b = _station(client, "A", "重庆市渝北区"), _station(client, "B", "重庆市南岸区")
+
+    def add(**body):
+        response = client.post(URL, json=person(**body))
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return {
+        "a": a, "b": b,
+        "member": add(name="王小明", phone="13912345678", skills=["心理咨询"], station_id=a["id"], external_id="CQ-0017"),
+        "other": add(name="王芳", phone="13700001111", skills=["Counselling"], station_id=a["id"]),
+        "joiner": add(name="王大力", phone="13987654321", skills=["手语"], requested_station_id=a["id"]),
+        "b_member": add(name="王静", phone="13612345678", skills=["心理疏导"], station_id=b["id"]),
+        "coordinator": bearer(make_token("coordinator", station_ids=[a["id"]])),
+        "b_coordinator": bearer(make_token("coordinator", station_ids=[b["id"]])),
+    }
+
+
+def found(client, query, caller=None):
+    """Names a search finds (and the X-Pagination total agrees)."""
+    response = client.get(URL + query, environ_base=caller) if caller else client.get(URL + query)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert f'"total": {len(body)}' in response.headers["X-Pagination"]
+    return body
+
+
+def names(client, query, caller=None):
+    return sorted(p["name"] for p in found(client, query, caller))
+
+
+def test_search_by_name_number_and_external_id(client, stations):
+    assert names(client, "?q=王") == ["王大力", "王小明", "王芳", "王静"]
+    assert names(client, "?q=小明") == ["王小明"]
+    assert names(client, "?q=%E7%8E%8B%E5%B0%8F") == ["王小明"]  # 王小, percent-encoded as a browser sends it
+    member = stations["member"]
+    assert names(client, f"?q={member['volunteer_number']}") == ["王小明"]
+    assert names(client, f"?q={member['volunteer_number'].lower()}") == ["王小明"]
+    assert names(client, f"?q={member['id']}") == ["王小明"]  # the number without VM and zeros
+    assert names(client, "?q=CQ-00") == ["王小明"]  # the beginning of an external id
+    assert names(client, "?q=Q-00") == []  # ... only its beginning
+    assert names(client, "?q=100%25") == [] and names(client, "?q=_") == []  # LIKE's wildcards are plain characters
+    assert names(client, "?q=王&skill=手语") == ["王大力"]
+    response = client.get(URL + "?q=" + "王" * 101)
+    assert response.status_code == 422 and "q" in errors_of(response)
+
+
+def test_search_by_partial_phone(client, stations):
+    assert names(client, "?q=12345678") == ["王小明", "王静"]
+    assert names(client, "?q=5678") == ["王小明", "王静"]
+    for typed in ("13912345678", "+86 139-1234-5678", "139 1234 5678", "8613912345678"):
+        assert names(client, "?q=" + typed.replace("+", "%2B").replace(" ", "%20")) == ["王小明"], typed
+    assert names(client, "?q=87654") == ["王大力"]  # an admin reads every phone
+
+
+def test_a_coordinator_finds_digits_only_among_phones_they_may_read(client, anon, stations):
+    """A member's phone is the station's to read; one asking to join is masked: no search may probe its digits."""
+    me = stations["coordinator"]
+    assert names(anon, "?q=5678", me) == ["王小明"]  # A's member; B's member is not A's to find
+    assert names(anon, "?q=13912345678", me) == ["王小明"]
+    for digits in ("87654", "9876", "13987654321", "4321", "139"):  # the joiner's hidden and shown digits alike
+        assert "王大力" not in names(anon, f"?q={digits}", me), digits
+    listed = {p["name"]: p for p in found(anon, "?q=王", me)}
+    assert set(listed) == {"王小明", "王芳", "王大力"}  # found by name, with the phone masked
+    assert listed["王大力"]["phone"] == "139****4321" and listed["王大力"]["address"] is None
+    assert listed["王小明"]["phone"] == "13912345678"
+    # Once the joiner accepts one of A's tasks, A may reach them: their digits are searchable too.
+    task = client.post("/api/v1/tasks", json={"station_id": stations["a"]["id"], "title": "探访",
+                                              "starts_at": "2099-01-10T09:00", "ends_at": "2099-01-10T12:00"}).get_json()
+    asked = client.post(f"/api/v1/tasks/{task['id']}/assignments", json={"volunteer_id": stations["joiner"]["id"]})
+    assert names(anon, "?q=87654", me) == []  # invited is not enough
+    assert client.patch(f"/api/v1/assignments/{asked.get_json()['id']}", json={"status": "accepted"}).status_code == 200
+    assert names(anon, "?q=87654", me) == ["王大力"]
+    assert found(anon, "?q=87654", me)[0]["phone"] == "13987654321"
+
+
+def test_another_station_neither_finds_nor_reads_them(anon, stations):
+    """The attack: B's coordinator looks for A's people by every key the search knows."""
+    them = stations["b_coordinator"]
+    member = stations["member"]
+    for query in ("王小明", "小明", "5678", "13912345678", member["volunteer_number"], str(member["id"]), "CQ-0017"):
+        assert "王小明" not in names(anon, f"?q={query}", them), query
+    assert names(anon, "?q=王", them) == ["王静"]
+    assert names(anon, "?skill=心理咨询", them) == ["王静"]
+    for path in ("", "/imports"):
+        assert anon.get(f"{URL}/{member['id']}{path}", environ_base=them).status_code == 404
+
+
+def test_skill_filter_finds_synonyms(client, stations):
+    # 心理咨询, Counselling and 心理疏导 are names of one skill in the matcher's vocabulary.
+    assert names(client, "?skill=心理疏导") == ["王小明", "王芳", "王静"]
+    assert names(client, "?skill=counselling") == ["王小明", "王芳", "王静"]
+    assert names(client, "?skill=psychological%20support") == ["王小明", "王芳", "王静"]
+    assert names(client, "?skill=手语") == ["王大力"]
+    client.post(URL, json=person(name="赵六", phone="13500000009", skills=["剪纸"]))  # a word the vocabulary lacks
+    assert names(client, "?skill=剪纸") == ["赵六"]
+    assert names(client, "?skill=剪") == []  # a skill word, not part of one
+
+
+def _upload(client, text, **form):
+    import io
+    import time
+
+    body = {"file": (io.BytesIO(text.encode("utf-8")), "名册.csv"), **{k: str(v) for k, v in form.items()}}
+    response = client.post("/api/v1/imports", data=body, content_type="multipart/form-data")
+    assert response.status_code == 202, response.get_json()
+    job = response.get_json()
+    for _ in range(600):
+        job = client.get(f"/api/v1/imports/{job['id']}").get_json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError("import still running")
+
+
+def test_the_imports_that_touched_a_person(app, client, anon, stations, runner, tmp_path):
+    a = stations["a"]
+    first = _upload(client, "姓名,手机,特长,服务区域\n孙七,13800000007,心理疏导,重庆市渝北区\n", station_id=a["id"])
+    assert (first["status"], first["created"]) == ("done", 1), first
+    sun = found(client, "?q=孙七")[0]
+    second = _upload(client, "姓名,手机,特长,服务区域\n孙七,13800000007,手语,重庆市渝北区\n", station_id=a["id"])
+    assert second["updated"] == 1, second
+    _upload(client, "姓名,手机,特长,服务区域\n孙七,13800000007,手语,重庆市渝北区\n", station_id=a["id"])  # unchanged
+    path = tmp_path / "cli.csv"  # an import from the command line has no job: not listed
+    path.write_text("姓名,手机,特长,服务区域\n孙七,13800000007,急救,重庆市渝北区\n", encoding="utf-8")
+    assert runner.invoke(args=["import-volunteers", str(path)]).exit_code == 0
+    city = _upload(client, "姓名,手机,特长,服务区域\n孙七,13800000007,心理疏导,重庆市渝北区\n")  # an admin's, no station
+
+    touched = client.get(f"{URL}/{sun['id']}/imports")
+    assert touched.status_code == 200 and '"total": 3' in touched.headers["X-Pagination"]
+    assert [(t["job_id"], t["action"]) for t in touched.get_json()] == [
+        (city["id"], "updated"), (second["id"], "updated"), (first["id"], "created")]
+    entry = touched.get_json()[-1]
+    assert entry["job"] == {"id": first["id"], "filename": "名册.csv", "station_id": a["id"], "status": "done",
+                            "created_at": first["created_at"]}
+    assert entry["at"].endswith("+08:00")
+    # A's coordinator sees A's imports (not the admin's city-wide one); B's, nothing about A's person.
+    mine = anon.get(f"{URL}/{sun['id']}/imports", environ_base=stations["coordinator"]).get_json()
+    assert [t["job_id"] for t in mine] == [second["id"], first["id"]]
+    assert anon.get(f"{URL}/{sun['id']}/imports", environ_base=stations["b_coordinator"]).status_code == 404
+    own = anon.get(f"{URL}/{stations['member']['id']}/imports", environ_base=stations["coordinator"])
+    assert own.status_code == 200 and own.get_json() == []  # registered through the API: no import touched them
+    assert client.delete(f"{URL}/{sun['id']}").status_code == 204  # the links go with the person
+    from web.extensions import db
+    from web.models import ImportedPerson
+
+    with app.app_context():
+        assert db.session.query(ImportedPerson).filter_by(volunteer_id=sun["id"]).count() == 0

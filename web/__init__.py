@@ -4,6 +4,7 @@ import os
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
+from . import i18n  # first: it makes marshmallow's messages translatable before any schema is defined
 from .config import TestingConfig, config_class
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
@@ -39,6 +40,7 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     api.init_app(app)
     queue.init_app(app)
+    i18n.init_app(app)
 
 
 def register_blueprints(app):

@@ -16,6 +16,25 @@ from werkzeug.exceptions import ServiceUnavailable as HTTPServiceUnavailable
 from werkzeug.exceptions import TooManyRequests as HTTPTooManyRequests
 from werkzeug.exceptions import Unauthorized as HTTPUnauthorized
 
+from .common.text import msg
+from .i18n import say, say_all
+
+# What werkzeug says for the statuses it raises by itself (no such route, wrong method...), in our words.
+HTTP_MESSAGES = {
+    400: msg("the request could not be understood"),
+    401: msg("sign in first: send a valid token"),
+    403: msg("you may not do this"),
+    404: msg("not found"),
+    405: msg("this method is not allowed here"),
+    409: msg("this conflicts with stored data"),
+    413: msg("the request body is too large"),
+    415: msg("send the body as application/json"),
+    422: msg("invalid input"),
+    429: msg("too many requests: try again later"),
+    500: msg("internal error: the request was not carried out"),
+    503: msg("the service is unavailable: try again later"),
+}
+
 
 class DomainError(Exception):
     """A refusal by a rule of the service; `errors` names fields ({field: [message]}) when it can."""
@@ -129,9 +148,12 @@ class VolmatchApi(Api):
             data.setdefault("headers", {})["Allow"] = ", ".join(error.valid_methods)
         if "message" not in data:
             if errors and error.code == 422:
-                data["message"] = "Invalid input: " + ", ".join(sorted(map(str, errors)))
+                data["message"] = msg("Invalid input: {fields}", fields=", ".join(sorted(map(str, errors))))
             else:
-                data["message"] = error.description
+                data["message"] = HTTP_MESSAGES.get(error.code, error.description)
+        data["message"] = say(data["message"])  # in the reader's language (web/i18n.py)
+        if errors is not None:
+            data["errors"] = say_all(errors)
         error.data = data
         return super().handle_http_exception(error)
 
@@ -161,9 +183,9 @@ def require_json_body():
     if getattr(getattr(view, "view_class", None), "json_body", True) is False:
         return
     if not request.get_data(cache=True):
-        abort(422, message="a JSON body is required", errors={"_body": ["a JSON object is required"]})
+        abort(422, message=msg("a JSON body is required"), errors={"_body": [msg("a JSON object is required")]})
     if not request.is_json:
-        abort(415, message="send the body as application/json")
+        abort(415, message=msg("send the body as application/json"))
 
 
 def register_error_handlers(app, api):

@@ -310,6 +310,8 @@ class ImportJob(TimestampMixin, Model):
     unchanged: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    # The language of whoever started it: its report's header and reasons are written in it.
+    language: Mapped[str] = mapped_column(String(5), nullable=False, default="en", server_default="en")
     # Runs started on the queue: a run whose worker died is started again, up to a bound.
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
@@ -324,6 +326,22 @@ class ImportFile(Model):
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # upload | report
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+
+class ImportedPerson(Model):
+    """A person an import job created or updated (written with the batch): the imports that touched them.
+
+    Imports run from the command line have no job and leave no row (the audit log names their file)."""
+
+    __tablename__ = "imported_person"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"), nullable=False)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id", ondelete="CASCADE"), nullable=False, index=True)
+    action: Mapped[str] = mapped_column(String(10), nullable=False)  # created | updated
+    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    job = relationship(ImportJob)
 
 
 class ReportPicture(TimestampMixin, Model):

@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .auth.principal import hash_token
+from .common.text import msg
 from .errors import BadRequest, PayloadTooLarge, TooManyRequests
 
 # Routes that take files, as (method, endpoint): they have their own, larger, body limit.
@@ -81,7 +82,7 @@ def spend_token_failure():
     with none, is never held up by someone else's guessing.
     """
     spend(current_app.config["AUTH_FAILURE_RATE_LIMIT"], "bad-token", get_remote_address(),
-          "too many invalid tokens from this address: try again later")
+          msg("too many invalid tokens from this address: try again later"))
 
 
 def spend(limit, kind, who, message):
@@ -122,7 +123,7 @@ def limit_body():
     else:
         limit = config["MAX_JSON_BODY"]
     request.max_content_length = limit
-    too_large = PayloadTooLarge(f"the body is larger than the {limit} bytes allowed here")
+    too_large = PayloadTooLarge(msg('the body is larger than the {limit} bytes allowed here', limit=limit))
     if (request.content_length or 0) > limit:
         raise too_large
     if not request.is_json:
@@ -136,7 +137,8 @@ def limit_body():
     depth = config["MAX_JSON_DEPTH"]
     if json_too_deep(body, depth):
         # json.loads recurses per level: deep enough, it fails with RecursionError (a 500).
-        raise BadRequest(f"JSON nested deeper than {depth} levels", {"_body": [f"at most {depth} levels of nesting"]})
+        raise BadRequest(msg('JSON nested deeper than {depth} levels',
+                             depth=depth), {"_body": [msg('at most {depth} levels of nesting', depth=depth)]})
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string (no nested quantifiers: no backtracking blow-up)

@@ -4,6 +4,7 @@ Only views, schemas and the app factory use this module; services are given the 
 """
 from flask import g, request
 
+from ..common.text import msg
 from ..errors import Unauthorized
 from ..extensions import db
 from ..security import spend_token_failure
@@ -52,14 +53,14 @@ def load_principal():
     header = request.headers.get("Authorization")
     if header is None:
         if not is_public():
-            raise Unauthorized("this needs a bearer token")
+            raise Unauthorized(msg("this needs a bearer token"))
         return
     scheme, _, token = header.partition(" ")
     wellformed = scheme.lower() == "bearer" and token.strip()
     principal = principal_for_token(token.strip(), via=request.path[:300]) if wellformed else None
     if principal is None:
         spend_token_failure()  # 429 once this address has presented too many bad tokens
-        raise Unauthorized("invalid or revoked token" if wellformed else "use `Authorization: Bearer <token>`")
+        raise Unauthorized(msg("invalid or revoked token") if wellformed else msg("use `Authorization: Bearer <token>`"))
     g.principal = principal
 
 

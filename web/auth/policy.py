@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from ..common.personal import mask_id_number, mask_phone
+from ..common.text import msg
 from ..errors import Forbidden, NotFound, Unauthorized
 from ..extensions import db
 from ..models import Assignment, Plan, ServiceRecord, Station, Task, Volunteer
@@ -30,9 +31,9 @@ PRIVATE_FIELDS = ("phone", "email", "address", "location")
 def require(actor, *roles):
     """401 for anonymous callers, 403 for a role not in `roles`; return the actor."""
     if actor.role is None:
-        raise Unauthorized("this needs a bearer token")
+        raise Unauthorized(msg("this needs a bearer token"))
     if actor.role not in roles:
-        raise Forbidden(f"the {actor.role} role may not do this")
+        raise Forbidden(msg('the {actor_role} role may not do this', actor_role=actor.role))
     return actor
 
 
@@ -45,7 +46,7 @@ def require_station(actor, station_id):
     """Coordinators act only for their own stations (403 otherwise); admins for all."""
     require(actor, *STAFF)
     if not acts_for(actor, station_id):
-        raise Forbidden(f"not a coordinator of station {station_id}")
+        raise Forbidden(msg('not a coordinator of station {station_id}', station_id=station_id))
 
 
 def is_staff(actor):
@@ -79,7 +80,7 @@ def station_row(actor, model, object_id, label, roles=STAFF):
     require(actor, *roles)
     row = db.session.get(model, object_id)
     if row is None or (actor.role == "coordinator" and row.station_id not in actor.station_ids):
-        raise NotFound(f"no {label} with id {object_id}")
+        raise NotFound(msg('no {label} with id {object_id}', label=label, object_id=object_id))
     return row
 
 
@@ -87,7 +88,7 @@ def station_or_404(station_id):
     """The station (stations are public), or a 404 naming it."""
     station = db.session.get(Station, station_id)
     if station is None:
-        raise NotFound(f"no station with id {station_id}")
+        raise NotFound(msg('no station with id {station_id}', station_id=station_id))
     return station
 
 
@@ -128,7 +129,7 @@ def station_task_fields(actor, task_id):
     require(actor, *STAFF)
     row = db.session.connection().execute(_MATCH_TASK, {"task_id": task_id}).first()
     if row is None or (actor.role == "coordinator" and row.station_id not in actor.station_ids):
-        raise NotFound(f"no task with id {task_id}")
+        raise NotFound(msg('no task with id {task_id}', task_id=task_id))
     return row
 
 
@@ -151,14 +152,14 @@ def visible_assignment(actor, assignment_id, options=()):
         or (actor.role == "coordinator" and assignment.task.station_id in actor.station_ids)
         or (actor.role == "volunteer" and assignment.volunteer_id == actor.volunteer_id))
     if not visible:
-        raise NotFound(f"no assignment with id {assignment_id}")
+        raise NotFound(msg('no assignment with id {assignment_id}', assignment_id=assignment_id))
     return assignment
 
 
 def check_assignment_change(actor, data):
     """The person asked may answer and report hours; only the station records a no-show or rates."""
     if not is_staff(actor) and (data.get("status") == "no_show" or "rating" in data or "comment" in data):
-        raise Forbidden("only the station records a no-show or rates a service")
+        raise Forbidden(msg("only the station records a no-show or rates a service"))
 
 
 # -- people -------------------------------------------------------------------------------------
@@ -216,6 +217,20 @@ def can_see_contact(actor, volunteer):
                                           and asked_by(actor.station_ids, volunteer.id, ACCEPTED))
 
 
+def contact_clause(actor):
+    """`can_see_contact` as an SQL condition on people (None: every row), so that a search by phone
+    digits only ever looks at phones the actor may read: a coordinator's own stations' members, and
+    people who accepted one of their stations' tasks."""
+    if actor.role == "admin":
+        return None
+    if actor.role == "volunteer":
+        return Volunteer.id == actor.volunteer_id
+    stations = actor.station_ids if actor.role == "coordinator" else ()
+    accepted = (select(Assignment.volunteer_id).join(Task, Assignment.task_id == Task.id)
+                .where(Task.station_id.in_(stations), Assignment.status.in_(ACCEPTED)))
+    return Volunteer.station_id.in_(stations) | Volunteer.id.in_(accepted)
+
+
 def own_person(actor, volunteer_id, refusal):
     """The person, for what is theirs alone (deleting them, their messages, their certificate): the
     person themself, or admins; 403 with `refusal` for others who see them, 404 as for a stranger."""
@@ -230,7 +245,7 @@ def visible_person(actor, volunteer_id):
     require(actor, *EVERYONE)
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None or not can_see_person(actor, volunteer):
-        raise NotFound(f"no person with id {volunteer_id}")
+        raise NotFound(msg('no person with id {volunteer_id}', volunteer_id=volunteer_id))
     return volunteer
 
 
@@ -256,7 +271,7 @@ def changeable_person(actor, volunteer_id, data=None):
             and data.get("requested_station_id") is None)
         if answer:
             return volunteer
-    raise Forbidden("only the person, an admin, or a coordinator of the person's station may change them")
+    raise Forbidden(msg("only the person, an admin, or a coordinator of the person's station may change them"))
 
 
 def check_person_fields(actor, data, sent, volunteer=None):
@@ -273,20 +288,20 @@ def check_person_fields(actor, data, sent, volunteer=None):
                 continue
             current = getattr(volunteer, name) if volunteer is not None else _CREATE_DEFAULTS.get(name)
             if data[name] != current:
-                refused[name] = [_STAFF_ONLY.get(name, "set by staff")]
+                refused[name] = [_STAFF_ONLY.get(name, msg("set by staff"))]
     sid = data.get("station_id")
     if actor.role == "coordinator" and sid is not None and sid not in actor.station_ids:
-        refused["station_id"] = [f"not one of your stations: {sid}"]
+        refused["station_id"] = [msg("not one of your stations: {station_id}", station_id=sid)]
     if refused:
-        raise Forbidden("you may not set: " + ", ".join(sorted(refused)), refused)
+        raise Forbidden(msg("you may not set: {fields}", fields=", ".join(sorted(refused))), refused)
 
 
 _CREATE_DEFAULTS = {"role": "volunteer", "tier": "regular", "external_id": None, "station_id": None,
                     "identity_verified": False, "district": None}
 _STAFF_ONLY = {
-    "station_id": "membership is set by staff: ask to join with `requested_station_id`",
-    "district": "follows from your location or address",
-    "role": "set by staff (claim a certificate; staff confirm the role)",
+    "station_id": msg("membership is set by staff: ask to join with `requested_station_id`"),
+    "district": msg("follows from your location or address"),
+    "role": msg("set by staff (claim a certificate; staff confirm the role)"),
 }
 
 
@@ -294,9 +309,9 @@ def check_may_register(actor, data):
     """Anyone may sign up (once: a volunteer is registered already); a coordinator registers people
     into one of their own stations."""
     if actor.role == "volunteer":
-        raise Forbidden("you are already registered")
+        raise Forbidden(msg("you are already registered"))
     if actor.role == "coordinator" and data.get("station_id") is None:
-        raise ValidationError({"station_id": ["a coordinator registers people into one of their stations"]})
+        raise ValidationError({"station_id": [msg("a coordinator registers people into one of their stations")]})
 
 
 def history_scope(actor, volunteer):
@@ -309,6 +324,14 @@ def person_list_scope(actor):
     """Which people a list shows: None for everyone (admins); else the coordinator's stations'."""
     require(actor, *STAFF)
     return station_scope(actor)
+
+
+def person_import_scope(actor, volunteer_id):
+    """(the person, the stations whose imports of them the actor sees: None for all): staff only
+    (403 for volunteers), a person the actor may know of (404 otherwise); coordinators see the
+    imports of their own stations, as they see those imports themselves."""
+    require(actor, *STAFF)
+    return visible_person(actor, volunteer_id), station_scope(actor)
 
 
 def mask_person(actor, data, volunteer):
@@ -340,7 +363,8 @@ def check_invitee(actor, task, volunteer_id, person, could_serve):
     if actor.role != "coordinator":
         return
     if person is None or not (can_see_person(actor, person) or could_serve(task, person.id)):
-        raise ValidationError({"volunteer_id": [f"no person with id {volunteer_id} who could serve on this task"]})
+        raise ValidationError({"volunteer_id": [msg('no person with id {volunteer_id} who could serve on this task',
+                                                    volunteer_id=volunteer_id)]})
 
 
 # -- imports and reports -------------------------------------------------------------------------
@@ -350,7 +374,7 @@ def import_scope(actor, station_id):
     require(actor, *STAFF)
     if actor.role == "coordinator":
         if station_id is None:
-            raise ValidationError({"station_id": ["a coordinator imports into one of their stations"]})
+            raise ValidationError({"station_id": [msg("a coordinator imports into one of their stations")]})
         require_station(actor, station_id)
     return station_scope(actor)
 

@@ -17,7 +17,8 @@ class Principal:
     """The actor: a role, and what it is bound to (stations for coordinators, a person for volunteers).
 
     ``via`` says where the action came from (the request path, or the command and file), for the
-    audit log; ``name`` labels actors that hold no token (a command-line job).
+    audit log; ``name`` labels actors that hold no token (a command-line job); ``import_job_id`` is
+    the import job the actor is running (the people its batches write are linked to it).
     """
 
     role: str | None = None
@@ -26,6 +27,7 @@ class Principal:
     volunteer_id: int | None = None
     via: str = ""
     name: str | None = None
+    import_job_id: int | None = None
 
     @property
     def label(self):

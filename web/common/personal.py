@@ -4,12 +4,14 @@ import operator
 import re
 import unicodedata
 
+from ..common.text import msg
+
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-().\u00a0]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # str.isdigit() also accepts other scripts' digits (e.g. Devanagari, Arabic-Indic) that NFKC keeps as they are.
-_ASCII_ONLY = "must be written with the digits 0-9"
+_ASCII_ONLY = msg("must be written with the digits 0-9")
 # First two digits of a resident ID: the province-level division of registration.
 _PROVINCE_CODES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
@@ -26,13 +28,13 @@ def normalize_phone(raw):
             text = text[len(prefix):]
             break
     if not text.isdigit():
-        raise ValueError("must contain only digits, spaces, dashes and an optional +86 prefix")
+        raise ValueError(msg("must contain only digits, spaces, dashes and an optional +86 prefix"))
     if not text.isascii():
         raise ValueError(_ASCII_ONLY)
     if len(text) != 11:
-        raise ValueError(f"must be an 11-digit mobile number, got {len(text)} digits")
+        raise ValueError(msg('must be an 11-digit mobile number, got {len_text} digits', len_text=len(text)))
     if not _MOBILE.fullmatch(text):
-        raise ValueError("is not a Chinese mobile number (11 digits starting 13-19)")
+        raise ValueError(msg("is not a Chinese mobile number (11 digits starting 13-19)"))
     return text
 
 
@@ -52,22 +54,22 @@ def normalize_id_number(raw, today=None):
     """Return a validated 18-character resident ID number (upper-case X), or raise ValueError."""
     text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "").upper()
     if len(text) != 18:
-        raise ValueError(f"must have 18 characters, got {len(text)}")
+        raise ValueError(msg('must have 18 characters, got {len_text}', len_text=len(text)))
     if not (text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
-        raise ValueError("must be 17 digits followed by a digit or X")
+        raise ValueError(msg("must be 17 digits followed by a digit or X"))
     if not text.isascii():
         raise ValueError(_ASCII_ONLY)
     if text[:2] not in _PROVINCE_CODES:
-        raise ValueError(f"region code {text[:6]} is not a Chinese administrative division")
+        raise ValueError(msg('region code {text_6} is not a Chinese administrative division', text_6=text[:6]))
     try:
         born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise ValueError(f"birth date {text[6:14]} is not a real date") from None
+        raise ValueError(msg('birth date {text_6_14} is not a real date', text_6_14=text[6:14])) from None
     today = today or dt.date.today()
     if born.year < 1900 or born > today:
-        raise ValueError(f"birth date {born.isoformat()} is not plausible")
+        raise ValueError(msg('birth date {born_isoformat} is not plausible', born_isoformat=born.isoformat()))
     if id_check_char(text[:17]) != text[17]:
-        raise ValueError("check digit does not match (GB 11643)")
+        raise ValueError(msg("check digit does not match (GB 11643)"))
     return text
 
 

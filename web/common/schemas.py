@@ -12,6 +12,8 @@ from marshmallow import ValidationError, fields, post_load, pre_load, validate, 
 
 from matcher.gazetteer import Gazetteer, PlaceNotFound
 
+from ..common.text import msg
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Lone surrogates are not text, and PostgreSQL cannot store NUL: refuse both.
@@ -23,12 +25,12 @@ EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 
-def clean_text(value):
+def clean_text(value, form="NFKC"):
     """NFKC-normalise and trim every string inside a JSON value (full-width digits are common)."""
     if isinstance(value, str):
         if _SURROGATE.search(value):
-            raise ValidationError("text contains NUL or lone surrogate characters (not valid text)")
-        return unicodedata.normalize("NFKC", value).strip()
+            raise ValidationError(msg("text contains NUL or lone surrogate characters (not valid text)"))
+        return unicodedata.normalize(form, value).strip()
     if isinstance(value, list):
         return [clean_text(v) for v in value]
     if isinstance(value, Mapping):  # JSON objects, and webargs' MultiDictProxy for query strings
@@ -45,13 +47,25 @@ class BaseSchema(ma.Schema):
 
     @pre_load
     def _clean_strings(self, data, **kwargs):
+        if isinstance(data, Mapping) and self._prose:
+            return {k: clean_text(v, "NFC" if k in self._prose else "NFKC") for k, v in data.items()}
         return clean_text(data)
+
+    @functools.cached_property
+    def _prose(self):
+        """The keys of Prose fields: a person's sentences keep their full-width punctuation (NFC only)."""
+        return {f.data_key or name for name, f in self.load_fields.items() if isinstance(f, Prose)}
+
+
+class Prose(fields.String):
+    """Free text a person writes (a comment, a title): trimmed and NFC-normalised, so "，" and "：" stay
+    as typed; the rest of the input is NFKC-normalised (full-width digits become digits)."""
 
 
 def check_window(starts_at, ends_at):
     """A time window must end after it starts (422 on `ends_at`)."""
     if ends_at <= starts_at:
-        raise ValidationError("must be after starts_at", field_name="ends_at")
+        raise ValidationError(msg("must be after starts_at"), field_name="ends_at")
 
 
 class LocalDateTime(fields.AwareDateTime):
@@ -117,13 +131,13 @@ class SlotSchema(NestedSchema):
     """A weekly recurring free slot, e.g. Saturday 09:00-12:00."""
 
     day = fields.String(required=True, validate=validate.OneOf(DAYS))
-    start = fields.String(required=True, validate=validate.Regexp(_START, error="must be HH:MM, 00:00 to 23:59"))
-    end = fields.String(required=True, validate=validate.Regexp(_END, error="must be HH:MM, 00:01 to 24:00"))
+    start = fields.String(required=True, validate=validate.Regexp(_START, error=msg("must be HH:MM, 00:00 to 23:59")))
+    end = fields.String(required=True, validate=validate.Regexp(_END, error=msg("must be HH:MM, 00:01 to 24:00")))
 
     @validates_schema
     def _end_after_start(self, data, **kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
-            raise ValidationError("must be after start", field_name="end")
+            raise ValidationError(msg("must be after start"), field_name="end")
 
 
 class SlotList(fields.List):
@@ -170,7 +184,7 @@ class PlacedSchema(BaseSchema):
         if location is not None:
             if "lat" not in location or "lon" not in location:
                 # Partial loads (PATCH) reach nested schemas too: a place still needs both.
-                raise ValidationError("needs both lat and lon", field_name="location")
+                raise ValidationError(msg("needs both lat and lon"), field_name="location")
             data["lat"], data["lon"] = location["lat"], location["lon"]
             if not data.get("district"):
                 place = app_gazetteer().reverse(location["lat"], location["lon"])
@@ -179,12 +193,13 @@ class PlacedSchema(BaseSchema):
             try:
                 place = app_gazetteer().resolve(address)
             except PlaceNotFound as exc:
-                raise ValidationError(f"cannot place this address: {exc}", field_name="address") from None
+                raise ValidationError(msg("cannot place this address: {why}", why=msg(exc.template, **exc.params)),
+                                      field_name="address") from None
             data["lat"], data["lon"] = place.lat, place.lon
             if not data.get("district"):
                 data["district"] = place.name
         elif self.place_required and not self.partial:
-            raise ValidationError("give `location` ({lat, lon}) or an `address`", field_name="location")
+            raise ValidationError(msg("give `location` ({lat, lon}) or an `address`"), field_name="location")
         return data
 
 

@@ -3,7 +3,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..auth import policy
 from ..auth.context import current_principal, record_read
-from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema
+from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, Prose
+from ..common.text import msg
 from ..models import ASSIGNMENT_STATUSES
 
 TARGETS = ("accepted", "declined", "cancelled", "completed", "no_show")
@@ -22,21 +23,21 @@ class AssignmentPatchSchema(BaseSchema):
     status = fields.String(validate=validate.OneOf(TARGETS))
     hours = fields.Float(validate=validate.Range(0, MAX_HOURS, min_inclusive=False),
                          metadata={"description": "hours served; with status completed"})
-    reason = fields.String(validate=validate.Length(min=1, max=500),
-                           metadata={"description": "why the hours exceed the task's window (stations only)"})
+    reason = Prose(validate=validate.Length(min=1, max=500),
+                   metadata={"description": "why the hours exceed the task's window (stations only)"})
     rating = fields.Integer(strict=True, validate=validate.Range(1, 5))
-    comment = fields.String(validate=validate.Length(max=2000))
+    comment = Prose(validate=validate.Length(max=2000))
 
     @validates_schema
     def _consistent(self, data, **kwargs):
         if not data:
-            raise ValidationError("give a `status`, or a `rating` / `comment`", field_name="_schema")
+            raise ValidationError(msg("give a `status`, or a `rating` / `comment`"), field_name="_schema")
         if data.get("status") != "completed":
             for name in ("hours", "reason"):
                 if name in data:
-                    raise ValidationError("only goes with status completed", field_name=name)
+                    raise ValidationError(msg("only goes with status completed"), field_name=name)
         elif "hours" not in data:
-            raise ValidationError("give the hours served when completing", field_name="hours")
+            raise ValidationError(msg("give the hours served when completing"), field_name="hours")
 
 
 class TaskBriefSchema(BaseSchema):

@@ -11,6 +11,7 @@ from ..common.schemas import (
     StringList,
     check_window,
 )
+from ..common.text import msg
 from ..services.matching import weights_of
 from ..tasks.schemas import TASK_ROLES
 
@@ -20,7 +21,7 @@ def check_weights(data):
     try:
         weights_of(data)
     except ValueError:
-        raise ValidationError("the weights cannot all be 0", field_name="w_skill") from None
+        raise ValidationError(msg("the weights cannot all be 0"), field_name="w_skill") from None
 
 
 class MatchOptionsSchema(BaseSchema):

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from ..auth.context import current_principal
 from ..extensions import index_cache
+from ..i18n import asked_language
 from ..services import matching
 from .schemas import MatchOptionsSchema, MatchResponseSchema, MatchTaskSchema
 
@@ -27,6 +28,7 @@ class TaskMatches(MethodView):
     @blp.response(200, MatchResponseSchema)
     def get(self, options, task_id):
         """Rank candidates for a stored task (admins, or the station's coordinators)."""
+        options["language"] = asked_language()  # reasons in the reader's language when they say one
         return jsonify(matching.for_task(current_principal(), index_cache(), task_id, options))
 
 
@@ -39,4 +41,5 @@ class Matches(MethodView):
 
         The place must lie in the service area of the station named, or (coordinators) of one of theirs.
         """
+        body["language"] = asked_language()
         return jsonify(matching.for_body(current_principal(), index_cache(), body))

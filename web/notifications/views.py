@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from ..auth.context import PUBLIC_DOC, current_principal
 from ..common.pagination import SQLPage
+from ..common.text import msg
 from ..errors import Unauthorized
 from ..notify.channels import signed_by_gateway
 from ..services import notifications
@@ -57,5 +58,5 @@ class SmsReplies(MethodView):
         switches SMS off for that person. 401 without a valid signature made in the last 5 minutes."""
         if not signed_by_gateway(current_app.config["SMS_GATEWAY_KEY"], request.headers.get("X-Timestamp"),
                                  request.headers.get("X-Signature"), request.get_data(cache=True)):
-            raise Unauthorized("not signed by the SMS gateway")
+            raise Unauthorized(msg("not signed by the SMS gateway"))
         return {"opted_out": notifications.sms_reply(body["phone"], body["text"])}

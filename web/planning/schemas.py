@@ -2,7 +2,10 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..common.schemas import BaseSchema, Id, LocalDateTime, StrictBoolean, check_window
+from ..common.text import msg
+from ..i18n import say
 from ..matching.schemas import MatchOptionsSchema
+from ..services import planning
 from ..services.planning import MAX_TASKS
 
 
@@ -21,11 +24,11 @@ class PlanRequestSchema(MatchOptionsSchema):
     def _one_selection(self, data, **kwargs):
         if "task_ids" in data:
             if "from_" in data or "to" in data:
-                raise ValidationError("give `task_ids` or a `from`/`to` range, not both", field_name="task_ids")
+                raise ValidationError(msg("give `task_ids` or a `from`/`to` range, not both"), field_name="task_ids")
             if len(set(data["task_ids"])) != len(data["task_ids"]):
-                raise ValidationError("lists a task twice", field_name="task_ids")
+                raise ValidationError(msg("lists a task twice"), field_name="task_ids")
         elif "from_" not in data or "to" not in data:
-            raise ValidationError("give `task_ids`, or both `from` and `to`", field_name="task_ids")
+            raise ValidationError(msg("give `task_ids`, or both `from` and `to`"), field_name="task_ids")
         else:
             check_window(data["from_"], data["to"])
 
@@ -45,8 +48,14 @@ class UnfilledSchema(BaseSchema):
     """Seats of a task the plan leaves empty, and why."""
 
     task_id = fields.Integer()
+    task_title = fields.String()
     seats = fields.Integer()
-    reason = fields.String()
+    reason = fields.Method("_reason", metadata={"description": "why, in the reader's language"})
+
+    def _reason(self, unfilled):
+        if "eligible" in unfilled:  # said again from its numbers (plans proposed before this keep their English text)
+            return say(planning.why_unfilled(unfilled["eligible"], unfilled["open_seats"]))
+        return say(unfilled.get("reason"))
 
 
 class PlanSchema(BaseSchema):

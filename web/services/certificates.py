@@ -11,6 +11,7 @@ from ..auth import audit, policy
 from ..common import certificate_pdf
 from ..common.personal import mask_id_number
 from ..common.schemas import LOCAL_TZ
+from ..common.text import msg
 from ..extensions import db
 from ..models import ServiceRecord, Station, Task
 from ..types import utcnow
@@ -21,8 +22,9 @@ ISSUER_OF_LAST_RESORT = "volmatch"
 def certificate(actor, volunteer_id, lang="zh"):
     """The person's certificate as PDF bytes (the person themself, or admins); the read is audited."""
     if lang not in certificate_pdf.LANGUAGES:
-        raise ValidationError({"lang": [f"one of {', '.join(certificate_pdf.LANGUAGES)}"]})
-    person = policy.own_person(actor, volunteer_id, "a person's certificates are theirs: ask them, or an admin")
+        raise ValidationError({"lang": [msg('one of {languages}',
+                                            languages=', '.join(certificate_pdf.LANGUAGES))]})
+    person = policy.own_person(actor, volunteer_id, msg("a person's certificates are theirs: ask them, or an admin"))
     pdf = certificate_pdf.render(certificate_data(person), lang)
     audit.log(actor, "certificate", person.id, fields=["id_number"])
     db.session.commit()

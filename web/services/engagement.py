@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth import policy
+from ..common.text import msg
 from ..errors import Conflict
 from ..extensions import db
 from ..models import LIVE, SEATED, Assignment, ServiceRecord, Task, Volunteer
@@ -61,14 +62,17 @@ def seats_taken(task_id):
 def check_invitable(task, person):
     """Refuse (409) an invitation that could never be accepted."""
     if task.status != "open":
-        raise Conflict("task", f"task {task.id} is {task.status}: it takes no more invitations")
+        raise Conflict("task", msg('task {task_id} is {task_status}: it takes no more invitations',
+                                   task_id=task.id, task_status=task.status))
     if not person.active:
-        raise Conflict("volunteer_id", f"person {person.id} is not active")
+        raise Conflict("volunteer_id", msg('person {person_id} is not active', person_id=person.id))
     if task.role != "any" and person.role != task.role:
-        raise Conflict("volunteer_id", f"task {task.id} needs a {task.role}; person {person.id} is a {person.role}")
+        raise Conflict("volunteer_id", msg('task {task_id} needs a {task_role}; person {person_id} is a {person_role}',
+                                           task_id=task.id, task_role=task.role, person_id=person.id, person_role=person.role))
     clash = overlapping_booking(person.id, task.starts_at, task.ends_at, exclude_task_id=task.id)
     if clash is not None:
-        raise Conflict("volunteer_id", f"person {person.id} is already booked at that time (task {clash.id}, {clash.title})")
+        raise Conflict("volunteer_id", msg('person {person_id} is already booked at that time (task {clash_id}, {clash_title})',
+                                           person_id=person.id, clash_id=clash.id, clash_title=clash.title))
 
 
 def invite(actor, task_id, volunteer_id, could_serve):
@@ -89,7 +93,7 @@ def invite_person(task, volunteer_id, plan_id=None):
     tasks, persons = lock_booking([task.id], [volunteer_id])  # a cancel or a booking may be racing this
     task, person = tasks[task.id], persons.get(volunteer_id)
     if person is None:
-        raise ValidationError({"volunteer_id": [f"no person with id {volunteer_id}"]})
+        raise ValidationError({"volunteer_id": [msg('no person with id {volunteer_id}', volunteer_id=volunteer_id)]})
     check_invitable(task, person)
     assignment = db.session.scalar(select(Assignment).where(Assignment.task_id == task.id,
                                                             Assignment.volunteer_id == volunteer_id))
@@ -101,8 +105,9 @@ def invite_person(task, volunteer_id, plan_id=None):
         assignment.responded_at = assignment.finished_at = None
         assignment.dropped = False
     else:
-        raise Conflict("volunteer_id", f"person {volunteer_id} already has an assignment on task {task.id} "
-                                       f"(assignment {assignment.id}, {assignment.status})")
+        raise Conflict("volunteer_id", msg("person {volunteer_id} already has an assignment on task {task_id} "
+                                           "(assignment {assignment_id}, {assignment_status})", volunteer_id=volunteer_id,
+                                           task_id=task.id, assignment_id=assignment.id, assignment_status=assignment.status))
     notifications.invited(assignment)
     return assignment
 
@@ -134,7 +139,8 @@ def change(actor, assignment_id, data):
         _transition(actor, assignment, target, data, by_station)
     if "rating" in data or "comment" in data:
         if assignment.status != "completed":
-            raise Conflict("status", f"assignment {assignment.id} is {assignment.status}: only a completed one is rated")
+            raise Conflict("status", msg('assignment {assignment_id} is {assignment_status}: only a completed one is rated',
+                                         assignment_id=assignment.id, assignment_status=assignment.status))
         assignment.rating = data.get("rating", assignment.rating)
         assignment.comment = data.get("comment", assignment.comment)
     db.session.commit()
@@ -148,19 +154,22 @@ def _transition(actor, assignment, target, data, by_station):
     task, person = tasks[assignment.task_id], persons[assignment.volunteer_id]
     db.session.refresh(assignment)  # the state as of now, under the lock
     if target not in TRANSITIONS.get(assignment.status, ()):
-        raise Conflict("status", f"assignment {assignment.id} is {assignment.status}; it cannot become {target}")
+        raise Conflict("status", msg('assignment {assignment_id} is {assignment_status}; it cannot become {target}',
+                                     assignment_id=assignment.id, assignment_status=assignment.status, target=target))
     now = utcnow()
     if target == "accepted":
         if task.status in ("cancelled", "done"):
-            raise Conflict("status", f"task {task.id} is {task.status}")
+            raise Conflict("status", msg('task {task_id} is {task_status}', task_id=task.id, task_status=task.status))
         if not by_station and now >= task.ends_at:  # the station may record the past; a person may not
-            raise Conflict("status", f"task {task.id} has ended: ask the station to record your service")
+            raise Conflict("status", msg('task {task_id} has ended: ask the station to record your service', task_id=task.id))
         taken = seats_taken(task.id)
         if taken >= task.headcount:
-            raise Conflict("status", f"task {task.id} is full: {taken} of {task.headcount} places taken")
+            raise Conflict("status", msg('task {task_id} is full: {taken} of {task_headcount} places taken',
+                                         task_id=task.id, taken=taken, task_headcount=task.headcount))
         clash = overlapping_booking(person.id, task.starts_at, task.ends_at, exclude_task_id=task.id)
         if clash is not None:
-            raise Conflict("status", f"person {person.id} is already booked at that time (task {clash.id}, {clash.title})")
+            raise Conflict("status", msg('person {person_id} is already booked at that time (task {clash_id}, {clash_title})',
+                                         person_id=person.id, clash_id=clash.id, clash_title=clash.title))
         assignment.responded_at = now
     elif target == "declined":
         assignment.responded_at = now
@@ -191,16 +200,18 @@ def _record_hours(actor, assignment, task, person, data, by_station, now):
     once, self-reported ones when the station confirms them."""
     hours = data.get("hours")
     if hours is None:
-        raise ValidationError({"hours": ["give the hours served when completing"]})
+        raise ValidationError({"hours": [msg("give the hours served when completing")]})
     if now < task.starts_at:
-        raise Conflict("status", f"task {task.id} has not started yet: it cannot be completed")
+        raise Conflict("status", msg('task {task_id} has not started yet: it cannot be completed', task_id=task.id))
     window = _window_hours(task)
     reason = data.get("reason")
     if hours > window + 1e-9:
         if not by_station:
-            raise ValidationError({"hours": [f"more than the task's {window:g} h window; ask the station to record it"]})
+            raise ValidationError({"hours": [msg("more than the task's {window:g} h window; ask the station to record it",
+                                                 window=window)]})
         if not reason:
-            raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
+            raise ValidationError({"reason": [msg("{hours:g} h is more than the task's {window:g} h window: say why",
+                                                  hours=hours, window=window)]})
     db.session.add(ServiceRecord(
         assignment=assignment, volunteer_id=person.id, task_id=task.id, station_id=task.station_id,
         served_at=task.starts_at, hours=hours, note=reason if hours > window + 1e-9 else None,
@@ -221,7 +232,8 @@ def review_record(actor, record_id, data):
     tasks, persons = lock_booking([record.task_id], [record.volunteer_id], changes_people=True)
     db.session.refresh(record)
     if record.status != "pending":
-        raise Conflict("status", f"service record {record.id} is already {record.status}")
+        raise Conflict("status", msg('service record {record_id} is already {record_status}',
+                                     record_id=record.id, record_status=record.status))
     task, person = tasks[record.task_id], persons[record.volunteer_id]
     reviewer = actor.label
     if data["status"] == "rejected":
@@ -239,7 +251,8 @@ def review_record(actor, record_id, data):
     hours = data.get("hours", record.hours)
     window = _window_hours(task)
     if hours > window + 1e-9 and not (data.get("reason") or record.note):
-        raise ValidationError({"reason": [f"{hours:g} h is more than the task's {window:g} h window: say why"]})
+        raise ValidationError({"reason": [msg("{hours:g} h is more than the task's {window:g} h window: say why",
+                                              hours=hours, window=window)]})
     record.hours = hours
     people.count_service(person, hours, task.starts_at)
     if data.get("reason"):

@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, Signer
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.principal import Principal
+from ..common.text import msg
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Assignment, UsedLink
@@ -39,17 +40,18 @@ def open_link(token, secret, now=None):
     try:
         assignment_id = int(_signer(secret).unsign(token).decode().split(".")[0])
     except (BadSignature, ValueError):
-        raise NotFound("no such invitation link") from None
+        raise NotFound(msg("no such invitation link")) from None
     assignment = db.session.get(Assignment, assignment_id, options=engagement.LOADED)
     if assignment is None:
-        raise NotFound("no such invitation link")
+        raise NotFound(msg("no such invitation link"))
     now = now or utcnow()
     if db.session.get(UsedLink, _hash(token)) is not None:
-        raise Conflict("link", "this link has been used already: open your volunteer page to see the invitation")
+        raise Conflict("link", msg("this link has been used already: open your volunteer page to see the invitation"))
     if now >= assignment.task.starts_at:
-        raise Conflict("link", "the task has started: this link has expired")
+        raise Conflict("link", msg("the task has started: this link has expired"))
     if assignment.status != "invited":
-        raise Conflict("link", f"this invitation is {assignment.status}: it cannot be answered here any more")
+        raise Conflict("link", msg('this invitation is {assignment_status}: it cannot be answered here any more',
+                                   assignment_status=assignment.status))
     return assignment
 
 
@@ -63,5 +65,5 @@ def answer(token, status, secret, now=None):
         db.session.flush()  # a second use racing this one fails here
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("link", "this link has been used already") from None
+        raise Conflict("link", msg("this link has been used already")) from None
     return engagement.change(person, assignment.id, {"status": status})

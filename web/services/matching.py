@@ -6,6 +6,7 @@ index holds each person's coarse point, never their home (see index_cache.py).
 from marshmallow import ValidationError
 
 from ..auth import audit, policy
+from ..common.text import msg
 from ..extensions import db
 from ..models import Station
 from .engagement import booked_people
@@ -42,7 +43,7 @@ def match_request(task, options, *, exclude_ids=frozenset(), limit=None):
         skills=tuple(task.get("skills") or ()), required_skills=tuple(task.get("required_skills") or ()),
         role=task.get("role") or "any", max_distance_km=options.get("max_distance_km"),
         partial=options.get("partial", False), weights=weights_of(options), exclude_ids=exclude_ids,
-        limit=options["limit"] if limit is None else limit,
+        limit=options["limit"] if limit is None else limit, language=options.get("language"),
     )
 
 
@@ -89,11 +90,12 @@ def for_body(actor, index_cache, body):
         policy.require_station(actor, body["station_id"])
         station = db.session.get(Station, body["station_id"])
         if station is None:
-            raise ValidationError({"station_id": [f"no station with id {body['station_id']}"]})
+            raise ValidationError({"station_id": [msg('no station with id {station_id}',
+                                                      station_id=body['station_id'])]})
         if "lat" not in body:
             body.update(lat=station.lat, lon=station.lon)
     if "lat" not in body:
-        raise ValidationError({"location": ["give `location`, an `address`, or a `station_id`"]})
+        raise ValidationError({"location": [msg("give `location`, an `address`, or a `station_id`")]})
     field = place_field(body)
     bounds = [station] if station is not None else policy.area_stations(actor)
     if bounds is not None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import and_, func, or_, select, update
 
 from ..common.schemas import LOCAL_TZ
+from ..common.text import msg
 from ..extensions import db
 from ..models import Assignment, Delivery, Notification, Task, Volunteer
 from ..types import utcnow
@@ -305,7 +306,7 @@ def inbox(actor, volunteer_id):
     """A person's messages, newest first (the person, or admins): a query of notifications."""
     from ..auth import policy
 
-    person = policy.own_person(actor, volunteer_id, "a person's messages are theirs: ask them, or an admin")
+    person = policy.own_person(actor, volunteer_id, msg("a person's messages are theirs: ask them, or an admin"))
     now = utcnow()
     return (select(Notification).where(Notification.volunteer_id == person.id, Notification.due_at <= now,
                                        Notification.kind != "sign_in_code")

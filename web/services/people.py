@@ -5,17 +5,24 @@ matcher's change marker, see versioning.py) and the audit entry happen here, onc
 Import batches bypass the ORM for speed (`write_batch`) but share the same rules and helpers.
 """
 import datetime as dt
+import functools
+import json
+import re
+import unicodedata
+from importlib import resources
 
 from marshmallow import ValidationError
-from sqlalchemy import Integer, delete, insert, literal, select
+from sqlalchemy import Integer, delete, exists, func, insert, literal, literal_column, or_, select
+from sqlalchemy.orm import contains_eager
 
 from matcher.engagement import add_hours
 
 from ..auth import audit, policy
 from ..auth.principal import issue_token
+from ..common.text import msg
 from ..errors import Conflict
 from ..extensions import db
-from ..models import ApiToken, AuditEntry, Station, Volunteer
+from ..models import ApiToken, AuditEntry, ImportedPerson, ImportJob, Station, Volunteer
 from ..types import JSONList, UTCDateTime, utcnow
 from .versioning import next_version
 
@@ -45,7 +52,7 @@ def personal_fields(data):
 def check_station(station_id, field="station_id"):
     """Refuse a reference to a station that does not exist (a 422 on the field)."""
     if station_id is not None and db.session.get(Station, station_id) is None:
-        raise ValidationError({field: [f"no station with id {station_id}"]})
+        raise ValidationError({field: [msg('no station with id {station_id}', station_id=station_id)]})
 
 
 def check_unique(data, exclude_id=None):
@@ -58,7 +65,7 @@ def check_unique(data, exclude_id=None):
         if exclude_id is not None:
             stmt = stmt.where(Volunteer.id != exclude_id)
         if db.session.scalar(stmt.limit(1)) is not None:
-            raise Conflict(field, f"another person already has this {field}")
+            raise Conflict(field, msg('another person already has this {field}', field=field))
 
 
 def create(actor, data, sent):
@@ -108,7 +115,7 @@ def update(actor, volunteer_id, data, sent):
 
 def delete_person(actor, volunteer_id):
     """Remove a person, their tokens and their personal data (admins, or the person themself)."""
-    volunteer = policy.own_person(actor, volunteer_id, "only the person or an admin may delete a person")
+    volunteer = policy.own_person(actor, volunteer_id, msg("only the person or an admin may delete a person"))
     audit.log(actor, "delete", volunteer.id)
     # Explicitly, not only by ON DELETE CASCADE: a token must never outlive its person.
     db.session.execute(delete(ApiToken).where(ApiToken.volunteer_id == volunteer.id))
@@ -162,6 +169,7 @@ def write_batch(actor, writer, creates, updates, hash_only, fields):
             return
     now = utcnow()
     version = next_version(db.session)
+    new_rows = (PEOPLE.c.change_version == version) & (PEOPLE.c.created_at == now)  # this batch's new people
     if creates:
         # Every column in every row (executemany wants the same keys): defaults, then the row.
         blank = writer.convert({c.key: None for c in PEOPLE.columns} | batch_defaults(writer)
@@ -170,8 +178,7 @@ def write_batch(actor, writer, creates, updates, hash_only, fields):
         ids = writer.new_ids(len(creates))
         writer.insert([{**blank, **c, "id": i, "volunteer_number": volunteer_number(i)}
                        for c, i in zip(creates, ids)], converted=True)
-        _audit_created(actor, (PEOPLE.c.change_version == version) & (PEOPLE.c.created_at == now), now,
-                       personal_fields(fields))
+        _audit_created(actor, new_rows, now, personal_fields(fields))
     groups = {}
     for vid, stored in updates:
         groups.setdefault(tuple(sorted(stored)), []).append({"id": vid, **stored, "updated_at": now,
@@ -184,7 +191,21 @@ def write_batch(actor, writer, creates, updates, hash_only, fields):
     changed = [row for row in changed if row["fields"]]
     if changed:
         db.session.execute(insert(AuditEntry.__table__), changed)
+    if actor.import_job_id is not None:  # an uploaded file's job: remember whom it touched
+        _link_to_job(actor.import_job_id, new_rows if creates else None, [vid for vid, _ in updates], now)
     db.session.commit()
+
+
+def _link_to_job(job_id, new_rows, updated_ids, now):
+    """`imported_person` rows for a batch: the people it created (chosen like `_audit_created`) and updated."""
+    table = ImportedPerson.__table__
+    if new_rows is not None:
+        chosen = select(literal(job_id, Integer()), PEOPLE.c.id, literal("created"),
+                        literal(now, UTCDateTime())).where(new_rows)
+        db.session.execute(insert(table).from_select(["job_id", "volunteer_id", "action", "at"], chosen))
+    if updated_ids:
+        db.session.execute(insert(table), [{"job_id": job_id, "volunteer_id": vid, "action": "updated", "at": now}
+                                           for vid in updated_ids])
 
 
 def _audit_created(actor, new_rows, now, fields):
@@ -199,9 +220,8 @@ def _audit_created(actor, new_rows, now, fields):
 
 def listing(actor, filters):
     """The people the actor may list (a query): admins everyone; coordinators their stations' members
-    and the people asking to join them. Filters: district, skill, role, station, request, active."""
-    from ..common.queries import json_array_contains
-
+    and the people asking to join them. Filters: district, skill (and its synonyms), role, station,
+    request, active, and `q` (a name, phone digits, a volunteer number or an external id: see `search`)."""
     scope = policy.person_list_scope(actor)
     stmt = select(Volunteer).order_by(Volunteer.id)
     if scope is not None:
@@ -210,5 +230,90 @@ def listing(actor, filters):
         if name in filters:
             stmt = stmt.where(getattr(Volunteer, name) == filters[name])
     if "skill" in filters:
-        stmt = stmt.where(json_array_contains(Volunteer.skills, filters["skill"]))
+        stmt = stmt.where(_has_skill(filters["skill"]))
+    if filters.get("q"):
+        stmt = stmt.where(search(actor, filters["q"]))
+    return stmt
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-().+]")
+MIN_PHONE_DIGITS = 4  # fewer digits are in nearly every phone: such a search means a volunteer number
+
+
+def search(actor, text):
+    """SQL condition: people `text` finds, as the people page's search box means it.
+
+    Digits (spaces, dashes and a +86 prefix allowed) are, from 4 digits on (尾号 5678), phone digits
+    anywhere in the number, but only among phones the actor may read (`policy.contact_clause`: no
+    search is a way to learn a hidden number digit by digit); a volunteer number without its VM
+    (``12`` is VM00000012); or the beginning of an external id. A volunteer number (VM and digits)
+    is the beginning of one, or of an external id. Anything else is part of a name (any case), or
+    the beginning of an external id. Numbers, whole phones and external ids use their unique indexes.
+    """
+    digits = _PHONE_SEPARATORS.sub("", text)
+    if digits.isascii() and digits.isdigit():
+        if len(digits) == 13 and digits.startswith("86"):
+            digits = digits[2:]
+        found = [_starts_with(Volunteer.external_id, text)]
+        if len(digits) >= MIN_PHONE_DIGITS:
+            phone = Volunteer.phone == digits if len(digits) == 11 else Volunteer.phone.contains(digits, autoescape=True)
+            readable = policy.contact_clause(actor)
+            found.append(phone if readable is None else phone & readable)
+        if len(digits) <= 8:
+            found.append(Volunteer.volunteer_number == volunteer_number(int(digits)))
+        return or_(*found)
+    number = text.upper()
+    if re.fullmatch(r"VM\d{1,8}", number):  # no name looks like this: two index lookups, no scan
+        return or_(_starts_with(Volunteer.volunteer_number, number), _starts_with(Volunteer.external_id, text))
+    return or_(Volunteer.name.icontains(text, autoescape=True), _starts_with(Volunteer.external_id, text))
+
+
+def _starts_with(column, prefix):
+    """SQL condition: the column starts with `prefix` (case as written). On SQLite a range, which its
+    index answers (SQLite's LIKE uses an index only with case-insensitive collation)."""
+    if db.engine.dialect.name == "sqlite" and ord(prefix[-1]) < 0x10FFFF:
+        return (column >= prefix) & (column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return column.startswith(prefix, autoescape=True)
+
+
+def _has_skill(word):
+    """SQL condition: the person lists this skill word, or (when the matcher's vocabulary knows it)
+    any name of the same canonical skill, compared without case or spaces (心理咨询 finds 心理疏导 and
+    Counselling)."""
+    names = sorted(_skill_synonyms().get(_term(word), {_term(word)}))
+    if db.engine.dialect.name == "postgresql":
+        elements = func.jsonb_array_elements_text(Volunteer.skills).table_valued("value")
+    else:  # SQLite: json_each() turns the array into rows we can test
+        elements = func.json_each(Volunteer.skills).table_valued("value")
+    written = func.lower(func.replace(elements.c.value, " ", ""))
+    return exists(select(literal_column("1")).select_from(elements).where(written.in_(names)))
+
+
+def _term(text):
+    """A skill word as compared here: NFKC, no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+@functools.cache
+def _skill_synonyms():
+    """{name: every name of its canonical skill}, from the matcher's vocabulary file (read as data:
+    the vocabulary object takes seconds to build, the file milliseconds)."""
+    data = json.loads(resources.files("matcher").joinpath("data", "skills.json").read_text("utf-8"))
+    synonyms = {}
+    for entry in data["skills"]:
+        names = frozenset(_term(n) for n in (entry["zh"], entry["en"], entry["id"], *entry.get("synonyms", [])))
+        for name in names:
+            synonyms[name] = names
+    return synonyms
+
+
+def imports_of(actor, volunteer_id):
+    """The imports that created or updated a person, newest first (a query over `imported_person`):
+    staff who may know of the person; coordinators see their own stations' imports only."""
+    person, scope = policy.person_import_scope(actor, volunteer_id)
+    stmt = (select(ImportedPerson).join(ImportJob, ImportedPerson.job_id == ImportJob.id)
+            .options(contains_eager(ImportedPerson.job))
+            .where(ImportedPerson.volunteer_id == person.id).order_by(ImportedPerson.id.desc()))
+    if scope is not None:
+        stmt = stmt.where(ImportJob.station_id.in_(scope))
     return stmt

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import delete
 
 from ..auth import audit, policy
+from ..common.text import msg
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import ReportPicture
@@ -33,7 +34,7 @@ def readable(actor, picture_id):
     policy.may_read_reports(actor)
     picture = db.session.get(ReportPicture, picture_id)
     if picture is None:
-        raise NotFound(f"no picture with id {picture_id}")
+        raise NotFound(msg('no picture with id {picture_id}', picture_id=picture_id))
     return picture
 
 
@@ -41,8 +42,10 @@ def png(actor, picture_id):
     """The PNG of a drawn picture; 409 while it is queued or when it failed."""
     picture = readable(actor, picture_id)
     if picture.status != "done":
-        raise Conflict("status", f"picture {picture.id} is {picture.status}" +
-                       (f": {picture.message}" if picture.message else ""))
+        if picture.message:
+            raise Conflict("status", msg("picture {picture_id} is {status}: {why}", picture_id=picture.id,
+                                         status=picture.status, why=picture.message))
+        raise Conflict("status", msg("picture {picture_id} is {status}", picture_id=picture.id, status=picture.status))
     return picture.png
 
 

@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from ..auth import audit, policy
+from ..common.text import msg
 from ..errors import Conflict
 from ..extensions import db
 from ..models import SEATED, Assignment, Plan, Task
@@ -30,17 +31,20 @@ def _tasks(station, data):
         found = {t.id: t for t in tasks}
         missing = [i for i in data["task_ids"] if i not in found or found[i].station_id != station.id]
         if missing:
-            raise ValidationError({"task_ids": [f"no task of station {station.id} with id {', '.join(map(str, missing))}"]})
+            raise ValidationError({"task_ids": [msg('no task of station {station_id} with id {ids}',
+                                                    station_id=station.id, ids=', '.join(map(str, missing)))]})
         closed = [t for t in tasks if t.status != "open"]
         if closed:
-            raise Conflict("task_ids", "not open: " + ", ".join(f"task {t.id} is {t.status}" for t in closed))
+            which = [msg("task {task_id} is {status}", task_id=t.id, status=t.status) for t in closed]
+            raise Conflict("task_ids", msg("not open: {tasks}", tasks=which))
     else:
         tasks = db.session.scalars(
             select(Task).where(Task.station_id == station.id, Task.status == "open",
                                Task.ends_at > data["from_"], Task.starts_at < data["to"])
             .order_by(Task.starts_at, Task.id).limit(MAX_TASKS + 1)).all()
         if len(tasks) > MAX_TASKS:
-            raise ValidationError({"to": [f"more than {MAX_TASKS} open tasks in this range: plan a shorter one"]})
+            raise ValidationError({"to": [msg('more than {max_tasks} open tasks in this range: plan a shorter one',
+                                              max_tasks=MAX_TASKS)]})
     return sorted(tasks, key=lambda t: (t.starts_at, t.id))
 
 
@@ -79,11 +83,11 @@ def _plannable(actor, station_id, data):
     station = policy.station_or_404(station_id)
     tasks = _tasks(station, data)
     if not tasks:
-        raise ValidationError({"from": ["no open tasks of this station in that range"]})
+        raise ValidationError({"from": [msg("no open tasks of this station in that range")]})
     seats = _open_seats(tasks)
     if sum(seats) > MAX_SEATS:  # the solver's memory grows with seats x candidates
         raise ValidationError({"task_ids" if "task_ids" in data else "to": [
-            f"{sum(seats)} open seats: plan at most {MAX_SEATS} at once"]})
+            msg('{seats} open seats: plan at most {max_seats} at once', seats=sum(seats), max_seats=MAX_SEATS)]})
     return station, tasks, seats
 
 
@@ -118,7 +122,9 @@ def _solve(plan, index, tasks, seats, options):
         planned.append({"task_id": task.id, "task_title": task.title, "volunteer_id": person.id, "name": person.name,
                         "district": person.district, "score": round(seat.score, 4)})
     plan.seats = planned
-    plan.unfilled = [{"task_id": task.id, "seats": int(empty), "reason": _why_unfilled(eligible[i], seats[i])}
+    # The reason is kept in English and as its numbers: it is said in the reader's language when shown.
+    plan.unfilled = [{"task_id": task.id, "task_title": task.title, "seats": int(empty), "eligible": eligible[i],
+                      "open_seats": seats[i], "reason": why_unfilled(eligible[i], seats[i])}
                      for i, (task, empty) in enumerate(zip(tasks, solved.unfilled)) if empty]
     plan.total, plan.greedy_total = round(solved.total, 4), round(solved.greedy_total, 4)
     plan.task_ids = [t.id for t in tasks]
@@ -173,19 +179,20 @@ def fail_proposal(plan_id, message):
         db.session.commit()
 
 
-def _why_unfilled(eligible, seats):
+def why_unfilled(eligible, seats):
+    """Why a task keeps empty seats in a plan, from how many people could serve it and how many seats it had."""
     if eligible == 0:
-        return "nobody passes the hard filters (place, time, role, required skills) who is not booked or asked already"
+        return msg("nobody passes the hard filters (place, time, role, required skills) who is not booked or asked already")
     if eligible < seats:
-        return f"only {eligible} eligible people for {seats} open seats"
-    return "the eligible people serve other tasks of this plan better"
+        return msg("only {eligible} eligible people for {seats} open seats", eligible=eligible, seats=seats)
+    return msg("the eligible people serve other tasks of this plan better")
 
 
 def commit(actor, plan_id):
     """Invite everyone the plan proposes, or nobody: 409 naming each seat whose person is no longer available."""
     plan = policy.station_plan(actor, plan_id)
     if plan.status != "proposed":
-        raise Conflict("status", f"plan {plan.id} is {plan.status} already")
+        raise Conflict("status", msg('plan {plan_id} is {plan_status} already', plan_id=plan.id, plan_status=plan.status))
     task_ids = [s["task_id"] for s in plan.seats]
     tasks, people = lock_booking(task_ids, [s["volunteer_id"] for s in plan.seats])
     taken = _taken(task_ids)
@@ -194,24 +201,24 @@ def commit(actor, plan_id):
     for seat in plan.seats:
         task, person = tasks.get(seat["task_id"]), people.get(seat["volunteer_id"])
         per_task[seat["task_id"]] += 1
-        label = f"task {seat['task_id']} / person {seat['volunteer_id']}"
+        seat_of = {"task": seat["task_id"], "person": seat["volunteer_id"]}
         if task is None or person is None:
-            problems.append(f"{label}: no longer exists")
+            problems.append(msg("task {task} / person {person}: no longer exists", **seat_of))
             continue
         if taken.get(task.id, 0) + per_task[task.id] > task.headcount:
-            problems.append(f"{label}: the task has no open seat left")
+            problems.append(msg("task {task} / person {person}: the task has no open seat left", **seat_of))
             continue
         try:
             engagement.check_invitable(task, person)
         except Conflict as clash:
-            problems.append(f"{label}: {clash.message}")
+            problems.append(msg("task {task} / person {person}: {why}", why=clash.message, **seat_of))
             continue
         if db.session.scalar(select(Assignment.id).where(Assignment.task_id == task.id,
                                                          Assignment.volunteer_id == person.id)) is not None:
-            problems.append(f"{label}: already asked meanwhile")
+            problems.append(msg("task {task} / person {person}: already asked meanwhile", **seat_of))
     if problems:
         db.session.rollback()
-        raise Conflict("seats", "not committed, re-plan: " + "; ".join(problems))
+        raise Conflict("seats", msg("not committed, re-plan: {problems}", problems=problems))
     for seat in plan.seats:
         engagement.invite_person(tasks[seat["task_id"]], seat["volunteer_id"], plan_id=plan.id)
     plan.status = "committed"

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from ..auth.principal import ANONYMOUS, issue_token
 from ..common.personal import normalize_phone
+from ..common.text import msg
 from ..errors import Unauthorized
 from ..extensions import db
 from ..models import SignInCode, Volunteer
@@ -36,7 +37,7 @@ def phone_or_error(raw):
     try:
         return normalize_phone(raw)
     except ValueError as exc:
-        raise ValidationError({"phone": [str(exc)]}) from None
+        raise ValidationError({"phone": [exc.args[0]]}) from None
 
 
 def _digest(secret, phone, code):
@@ -63,13 +64,13 @@ def _spend(phone, code, secret, now):
                             .order_by(SignInCode.id.desc()).limit(1).with_for_update())
     if row is None or row.tries >= MAX_TRIES:
         db.session.rollback()
-        raise Unauthorized("no valid code for this phone: ask for a new one", {"code": ["expired or used up"]})
+        raise Unauthorized(msg("no valid code for this phone: ask for a new one"), {"code": [msg("expired or used up")]})
     if not hmac.compare_digest(row.code_hash, _digest(secret, phone, str(code).strip())):
         row.tries += 1
         left = MAX_TRIES - row.tries
         db.session.commit()
-        hint = f"wrong code: {left} tries left" if left else "wrong code: ask for a new one"
-        raise Unauthorized("wrong code", {"code": [hint]})
+        hint = msg("wrong code: {left} tries left", left=left) if left else msg("wrong code: ask for a new one")
+        raise Unauthorized(msg("wrong code"), {"code": [hint]})
     row.used_at = now
     return row
 
@@ -97,9 +98,9 @@ def proven_phone(proof, secret):
     try:
         return _proofs(secret).loads(proof, max_age=PROOF_LIFE)
     except SignatureExpired:
-        raise Unauthorized("the proof of your phone has expired: ask for a new code", {"proof": ["expired"]}) from None
+        raise Unauthorized(msg("the proof of your phone has expired: ask for a new code"), {"proof": [msg("expired")]}) from None
     except BadSignature:
-        raise Unauthorized("not a proof of a phone", {"proof": ["invalid"]}) from None
+        raise Unauthorized(msg("not a proof of a phone"), {"proof": [msg("invalid")]}) from None
 
 
 def sign_up(proof, data, sent, secret):

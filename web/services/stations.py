@@ -2,6 +2,7 @@
 from marshmallow import ValidationError
 
 from ..auth import policy
+from ..common.text import msg
 from ..errors import Forbidden
 from ..extensions import db
 from ..models import Station
@@ -27,8 +28,9 @@ def check_in_area(stations, lat, lon, field="location"):
     gap, nearest = min(gaps, key=lambda g: g[0])
     if gap > 0:
         raise ValidationError({field: [
-            f"is {gap + nearest.service_area_km:.1f} km from station {nearest.id} ({nearest.name}), outside its "
-            f"{nearest.service_area_km:g} km service area"]})
+            msg("is {km:.1f} km from station {nearest_id} ({nearest_name}), outside its {area_km:g} km service area",
+                km=gap + nearest.service_area_km, nearest_id=nearest.id, nearest_name=nearest.name,
+                area_km=nearest.service_area_km)]})
 
 
 def create(actor, data):
@@ -46,8 +48,8 @@ def update(actor, station_id, data):
     station = policy.station_or_404(station_id)
     policy.require_station(actor, station.id)
     if "service_area_km" in data and not policy.may_set_service_area(actor):
-        raise Forbidden("only an admin sets a station's service area",
-                        {"service_area_km": ["only an admin sets a station's service area"]})
+        raise Forbidden(msg("only an admin sets a station's service area"),
+                        {"service_area_km": [msg("only an admin sets a station's service area")]})
     for key, value in data.items():
         setattr(station, key, value)
     db.session.commit()

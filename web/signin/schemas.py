@@ -2,6 +2,7 @@
 from marshmallow import fields, validate
 
 from ..common.schemas import BaseSchema, LocalDateTime
+from ..common.text import msg
 from ..volunteers.schemas import VolunteerSchema
 
 
@@ -17,7 +18,7 @@ class CodeSentSchema(BaseSchema):
 
 class SessionRequestSchema(BaseSchema):
     phone = fields.String(required=True, validate=validate.Length(max=20))
-    code = fields.String(required=True, validate=validate.Regexp(r"^\s*\d{6}\s*$", error="must be the 6 digits sent"))
+    code = fields.String(required=True, validate=validate.Regexp(r"^\s*\d{6}\s*$", error=msg("must be the 6 digits sent")))
 
 
 class SessionSchema(BaseSchema):

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from ..auth.context import PUBLIC_DOC, answer_as, current_principal
 from ..auth.principal import Principal
+from ..common.text import msg
 from ..security import spend
 from ..services import links, signin
 from ..volunteers.schemas import VolunteerSchema
@@ -42,8 +43,9 @@ class Codes(MethodView):
         config = current_app.config
         phone = signin.phone_or_error(body["phone"])
         spend(config["SIGNIN_CODES_PER_ADDRESS"], "code-address", get_remote_address(),
-              "too many codes asked from this address: try again later")
-        spend(config["SIGNIN_CODES_PER_PHONE"], "code-phone", phone, "too many codes for this number: try again later")
+              msg("too many codes asked from this address: try again later"))
+        spend(config["SIGNIN_CODES_PER_PHONE"], "code-phone", phone,
+              msg("too many codes for this number: try again later"))
         signin.request_code(phone, _secret())
         return {"sent": True, "expires_in": int(signin.CODE_LIFE.total_seconds())}
 

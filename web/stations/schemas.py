@@ -5,6 +5,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates
 
 from ..common.schemas import BaseSchema, LocalDateTime, LocationSchema, PlacedSchema
+from ..common.text import msg
 
 KINDS = ("community", "business_district", "office_building", "industrial_park", "village", "other")
 
@@ -36,7 +37,7 @@ class StationSchema(PlacedSchema):
         must not point it at a machine inside the deployment's network."""
         allowed = current_app.config["GROUP_WEBHOOK_HOSTS"]
         if value is not None and urlsplit(value).hostname not in allowed:
-            raise ValidationError(f"must be a group robot on {', '.join(allowed)}")
+            raise ValidationError(msg('must be a group robot on {allowed}', allowed=', '.join(allowed)))
 
 
 class StationPatchSchema(StationSchema):

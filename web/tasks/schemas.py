@@ -1,7 +1,10 @@
 """Marshmallow schemas for tasks."""
-from marshmallow import fields, validate, validates_schema
+import datetime as dt
 
-from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, StringList, check_window
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+
+from ..common.schemas import BaseSchema, Id, LocalDateTime, LocationSchema, PlacedSchema, Prose, StringList, check_window
+from ..common.text import msg
 
 TASK_ROLES = ("volunteer", "social_worker", "any")
 STATUSES = ("open", "filled", "done", "expired", "cancelled")  # expired: its time passed and nobody served
@@ -14,7 +17,7 @@ class TaskSchema(PlacedSchema):
 
     id = fields.Integer(dump_only=True)
     station_id = Id(required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = Prose(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     skills = StringList(load_default=list, metadata={"description": "wanted skills: they raise the score"})
     required_skills = StringList(load_default=list, metadata={"description": "a candidate must have each"})
@@ -23,6 +26,8 @@ class TaskSchema(PlacedSchema):
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(required=True)
     headcount = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=1000))
+    accepted = fields.Integer(dump_only=True, metadata={"description": "seats taken: people accepted or who served"})
+    invited = fields.Integer(dump_only=True, metadata={"description": "people invited who have not answered yet"})
     target_group = fields.String(allow_none=True, validate=validate.Length(max=200))
     status = fields.String(dump_only=True, validate=validate.OneOf(STATUSES))
     created_at = LocalDateTime(dump_only=True)
@@ -37,13 +42,46 @@ class TaskSchema(PlacedSchema):
 class TaskPatchSchema(TaskSchema):
     """Partial update of a task (used with partial=True); `status` may only be set to cancelled."""
 
-    status = fields.String(validate=validate.OneOf(["cancelled"], error="can only be set to cancelled"))
+    status = fields.String(validate=validate.OneOf(["cancelled"], error=msg("can only be set to cancelled")))
 
 
 class TaskQuerySchema(BaseSchema):
-    """Filters for listing tasks; `from`/`to` keep tasks whose window overlaps them."""
+    """Filters for listing tasks; `from`/`to` keep tasks whose window overlaps them.
+
+    Without `status`, cancelled tasks and tasks that have ended are left out unless `include_past=true`.
+    """
 
     station_id = Id(strict=False)
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), validate=validate.Length(max=len(STATUSES)),
+                         metadata={"description": "one or more (repeat the parameter): exactly these statuses, "
+                                                  "past tasks included unless include_past=false"})
+    include_past = fields.Boolean(metadata={"description": "also tasks that have ended, and cancelled ones "
+                                                           "(default: false, or true when a status is given)"})
     from_ = LocalDateTime(data_key="from")
     to = LocalDateTime()
+
+
+MAX_REPEATS = 52  # a year of weeks
+
+
+def _at_most(most):
+    """A list of at most `most` items (Length's message would quote the dates themselves)."""
+
+    def check(items):
+        if len(items) > most:
+            raise ValidationError(msg("at most {most} dates at a time", most=most))
+
+    return check
+
+
+class RepeatSchema(BaseSchema):
+    """Dates to copy a task onto, at its local time of day (a weekly class posted once, repeated)."""
+
+    dates = fields.List(fields.Date(validate=validate.Range(dt.date(2000, 1, 1), dt.date(2099, 12, 31))), required=True,
+                        validate=[validate.Length(min=1), _at_most(MAX_REPEATS)],
+                        metadata={"description": f"YYYY-MM-DD, at most {MAX_REPEATS}"})
+
+    @post_load
+    def _once_each(self, data, **kwargs):
+        data["dates"] = list(dict.fromkeys(data["dates"]))  # a date given twice makes one copy
+        return data

@@ -14,6 +14,7 @@ from ..common.schemas import (
     StrictBoolean,
     StringList,
 )
+from ..common.text import msg
 
 ROLES = ("volunteer", "social_worker")
 LANGUAGES = ("zh", "en")
@@ -29,7 +30,7 @@ class PhoneField(fields.String):
         try:
             return normalize_phone(text)
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.args[0]) from None
 
 
 class IdNumberField(fields.String):
@@ -40,7 +41,7 @@ class IdNumberField(fields.String):
         try:
             return normalize_id_number(text)
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(exc.args[0]) from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         return mask_id_number(value)
@@ -68,7 +69,7 @@ class VolunteerSchema(PlacedSchema):
                                    "description": "notification channels the person switched off (sms, email); "
                                                   "the inbox on their page is always on"})
     quiet_hours = fields.String(allow_none=True, validate=validate.Regexp(
-        r"^([01]?\d|2[0-3])-([01]?\d|2[0-3])$", error="give local hours as start-end, e.g. 22-8"), metadata={
+        r"^([01]?\d|2[0-3])-([01]?\d|2[0-3])$", error=msg("give local hours as start-end, e.g. 22-8")), metadata={
         "description": "local hours without SMS, e.g. 22-8 (0-0: none); null: the deployment's default"})
     skills = StringList(load_default=list)
     certificates = StringList(load_default=list)
@@ -106,9 +107,33 @@ class VolunteerPatchSchema(VolunteerSchema):
 class VolunteerQuerySchema(BaseSchema):
     """Filters for listing people."""
 
+    q = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "search: part of a name; phone digits (full or partial, only among the phones the caller may "
+                       "read); a volunteer number (VM00000012, or 12); the beginning of an external id"})
     district = fields.String()
-    skill = fields.String()
+    skill = fields.String(metadata={
+        "description": "a skill word as people wrote it; a name the skills vocabulary knows also finds the other names "
+                       "of its skill (心理咨询 finds 心理疏导 and counselling); case and spaces do not matter"})
     role = fields.String(validate=validate.OneOf(ROLES))
     station_id = Id(strict=False)
     requested_station_id = Id(strict=False)
     active = fields.Boolean()
+
+
+class ImportJobBriefSchema(BaseSchema):
+    """The import job, as far as a person's page names it."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    station_id = fields.Integer(allow_none=True)
+    status = fields.String(metadata={"description": "queued | running | done | failed"})
+    created_at = LocalDateTime()
+
+
+class PersonImportSchema(BaseSchema):
+    """An import that created or updated the person."""
+
+    job_id = fields.Integer()
+    action = fields.String(metadata={"description": "created | updated"})
+    at = LocalDateTime(metadata={"description": "when the import wrote the person"})
+    job = fields.Nested(ImportJobBriefSchema)

@@ -8,7 +8,7 @@ from ..auth.context import PUBLIC_DOC, answer_as, current_principal
 from ..auth.principal import Principal
 from ..common.pagination import SQLPage
 from ..services import people
-from .schemas import VolunteerPatchSchema, VolunteerQuerySchema, VolunteerSchema
+from .schemas import PersonImportSchema, VolunteerPatchSchema, VolunteerQuerySchema, VolunteerSchema
 
 blp = Blueprint("volunteers", __name__, url_prefix="/api/v1/volunteers", description="Volunteers and social workers")
 
@@ -25,9 +25,12 @@ class Volunteers(MethodView):
     @blp.response(200, VolunteerSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
-        """List people, filtered by district, skill, role, station, request to join, or active flag.
+        """List or search people, filtered by district, skill, role, station, request to join, or active flag.
 
         Admins list everyone; coordinators the members of their stations and the people asking to join them.
+        `q` searches names (any part), phone digits (any part, among the phones the caller may read: a
+        coordinator's members and people who accepted their stations' tasks), volunteer numbers and
+        external ids; phones in the answer are masked as on every read.
         """
         return people.listing(current_principal(), filters)
 
@@ -69,3 +72,16 @@ class VolunteersById(MethodView):
     def delete(self, volunteer_id):
         """Delete a person and their personal data (admins, or the person themself)."""
         people.delete_person(current_principal(), volunteer_id)
+
+
+@blp.route("/<int(max=2147483647):volunteer_id>/imports")
+class PersonImports(MethodView):
+    @blp.response(200, PersonImportSchema(many=True))
+    @blp.paginate(SQLPage)
+    def get(self, volunteer_id):
+        """The uploaded imports that created or updated a person, newest first (staff).
+
+        Coordinators see their own stations' imports. Imports run from the command line have no job
+        and are not listed (the audit log names their file).
+        """
+        return people.imports_of(current_principal(), volunteer_id)

@@ -9,15 +9,19 @@ job whose worker died stops reporting and is started again by the scheduler (imp
 idempotent: rows already written count as unchanged); after MAX_ATTEMPTS it is failed. The upload
 is deleted once the job has ended, whichever way.
 """
+import dataclasses
 import datetime as dt
 import os
 import tempfile
 import threading
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import delete, select, update
 
+from .. import i18n
 from ..auth.principal import principal_for_token_id
+from ..common.text import msg
 from ..errors import ServiceUnavailable
 from ..extensions import db
 from ..models import ImportFile, ImportJob
@@ -60,7 +64,8 @@ def start(upload, *, station_id, dry_run, actor):
     name = os.path.basename((upload.filename or "upload.csv").replace("\\", "/"))
     data = upload.read()
     job = ImportJob(filename=name[-300:], station_id=station_id, dry_run=dry_run, token_id=actor.token_id,
-                    status="queued", rows_estimated=_estimate_rows(data, os.path.splitext(name)[1].lower()))
+                    language=i18n.language(), status="queued",
+                    rows_estimated=_estimate_rows(data, os.path.splitext(name)[1].lower()))
     db.session.add(job)
     db.session.flush()
     db.session.add(ImportFile(job_id=job.id, kind="upload", data=data))
@@ -127,7 +132,9 @@ def run(job_id):
     job = db.session.get(ImportJob, job_id)
     upload = db.session.get(ImportFile, (job_id, "upload"))
     actor = principal_for_token_id(job.token_id) if job.token_id is not None else None
-    station_id, dry_run, name, attempt = job.station_id, job.dry_run, job.filename, job.attempts
+    if actor is not None:  # the people this job writes are linked to it (the imports that touched a person)
+        actor = dataclasses.replace(actor, import_job_id=job_id)
+    station_id, dry_run, name, attempt, language = job.station_id, job.dry_run, job.filename, job.attempts, job.language
     db.session.rollback()
     if upload is None or actor is None:
         why = "the uploaded file is gone" if upload is None else "the token that started this import was revoked"
@@ -142,12 +149,15 @@ def run(job_id):
         del upload
         limits = limits_of(current_app.config)
         try:
-            summary = import_volunteers(path, dry_run=dry_run, report_path=report_path, station_id=station_id,
-                                        actor=actor, progress=False, on_progress=lambda s: _set(job_id, **_counts(s)),
-                                        jobs=import_processes(), **limits)
+            with force_locale(language):  # the report speaks the language of whoever uploaded the file
+                summary = import_volunteers(path, dry_run=dry_run, report_path=report_path, station_id=station_id,
+                                            actor=actor, progress=False, on_progress=lambda s: _set(job_id, **_counts(s)),
+                                            jobs=import_processes(), say=i18n.say, **limits)
         except TableError as exc:
             stopped = exc.summary  # stopped part-way: the rows before are kept, and so is their report
-            _end(job_id, _read(report_path) if stopped is not None else None, status="failed", message=str(exc),
+            with force_locale(language):
+                said = i18n.say(exc.args[0])
+            _end(job_id, _read(report_path) if stopped is not None else None, status="failed", message=said,
                  **(_counts(stopped) if stopped is not None else {}))
         except Exception as exc:  # a passing failure (the database went away...): run again, then give up
             db.session.rollback()
@@ -158,8 +168,11 @@ def run(job_id):
             _end(job_id, status="failed", message=f"failed {attempt} times (last: {type(exc).__name__}); "
                                                   "rows already written are kept: upload the file again to finish")
         else:
-            unknown = ", ".join(summary.unknown_columns)
-            message = summary.columns_text() + (f"; unknown columns (not imported): {unknown}" if unknown else "")
+            with force_locale(language):
+                message = i18n.say(summary.columns_text())
+                if summary.unknown_columns:
+                    message += "; " + i18n.say(msg("unknown columns (not imported): {columns}",
+                                                   columns=", ".join(summary.unknown_columns)))
             _end(job_id, _read(report_path), status="done", **_counts(summary),
                  message=message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…")
         finally:

@@ -23,6 +23,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from redis import RedisError
 
+from ..common.text import msg
 from ..errors import ServiceUnavailable
 from . import background, delivery, import_jobs, schedule
 
@@ -42,7 +43,8 @@ class Queue:
         try:
             return self.tasks[name](*args)
         except (RedisError, sqlite3.Error, OSError) as exc:
-            raise ServiceUnavailable(f"the task queue is unreachable ({type(exc).__name__}): try again later") from exc
+            raise ServiceUnavailable(msg('the task queue is unreachable ({error}): try again later',
+                                         error=type(exc).__name__)) from exc
 
 
 class EmbeddedConsumer(Consumer):

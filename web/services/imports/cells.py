@@ -5,6 +5,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from ...common.text import msg
+
 # Bumped whenever a cell is read differently: re-imports then re-read rows they counted as unchanged.
 CELLS_VERSION = 2  # 2: time phrases read exactly (下午2点-5点 was also stored as 02:00-05:00)
 
@@ -64,7 +66,8 @@ def phone_text(text):
             return text
         mantissa = re.split(r"[eE]", text)[0].replace(".", "").lstrip("0")
         if "e" in text.lower() and len(mantissa) < 11:
-            raise ValueError(f"'{text}' is Excel's rounded number form and has lost digits; export the column as text")
+            raise ValueError(msg("'{text}' is Excel's rounded number form and has lost digits; export the column as text",
+                                 text=text))
         if number == number.to_integral_value():
             return str(int(number))
     return text
@@ -174,14 +177,17 @@ def _span(match):
     end_kind = _QUALIFIERS[_key(second)] if second else start_kind
     written = match.group("ah")
     if start_kind in (None, "day") and len(written) == 1 and 1 <= int(written) <= 5:
-        raise ValueError("it could be morning or afternoon: put 上午 or 下午 before it, or write 24-hour times (14:00-17:00)")
+        raise ValueError(msg("it could be morning or afternoon: put 上午 or 下午 before it, "
+                             "or write 24-hour times (14:00-17:00)"))
     start, end = _minutes(match, "a", start_kind), _minutes(match, "b", end_kind)
     for value, qualifier, clock in ((start, first, "a"), (end, second or first, "b")):
         if value is None:
             hour = match.group(clock + "h")
-            raise ValueError(f"{hour} is not an hour" + (f" of {qualifier}" if qualifier else " of the day"))
+            if qualifier:
+                raise ValueError(msg("{hour} is not an hour of {qualifier}", hour=hour, qualifier=qualifier))
+            raise ValueError(msg("{hour} is not an hour of the day", hour=hour))
     if end <= start:
-        raise ValueError("it does not end after it starts (a slot cannot pass midnight)")
+        raise ValueError(msg("it does not end after it starts (a slot cannot pass midnight)"))
     return f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"
 
 
@@ -199,16 +205,20 @@ def _read_part(part):
             while stop < len(part) and not _TOKEN.match(part, stop):
                 stop += 1
             bad = part[pos:stop]
-            raise ValueError(f"cannot read {_quote(part)} as days and times"
-                             + (f": {_quote(bad)} is not a day or a time" if bad != part else ""))
+            if bad != part:
+                raise ValueError(msg("cannot read {part} as days and times: {bad} is not a day or a time",
+                                     part=_quote(part), bad=_quote(bad)))
+            raise ValueError(msg("cannot read {part} as days and times", part=_quote(part)))
         kind = match.lastgroup if match.lastgroup in ("range", "group", "period", "filler") else None
         if kind == "range":
             try:
                 values = [_span(match)]
             except ValueError as exc:
                 written = match.group().strip()
-                where = f" in {_quote(part)}" if written != part else ""
-                raise ValueError(f"cannot read the time {_quote(written)}{where}: {exc}") from None
+                if written != part:
+                    raise ValueError(msg("cannot read the time {time} in {part}: {why}", time=_quote(written),
+                                         part=_quote(part), why=exc.args[0])) from None
+                raise ValueError(msg("cannot read the time {time}: {why}", time=_quote(written), why=exc.args[0])) from None
         elif kind == "period":
             values = [PERIODS[_key(match.group())]]
         elif kind == "group":
@@ -231,11 +241,11 @@ def _read_part(part):
                 runs.append([run_kind, values, match.start(), match.end()])
         pos = match.end()
     if not runs:
-        raise ValueError(f"cannot read {_quote(part)} as days and times")
+        raise ValueError(msg('cannot read {part} as days and times', part=_quote(part)))
     if runs[0][0] == "times" and len(runs) == 2:  # '9-12 Sat', '上午 周六'
         runs = [runs[1], runs[0]]
     elif runs[0][0] == "times" and len(runs) > 2:
-        raise ValueError(f"cannot read {_quote(part)} as days and times: put each day before its times")
+        raise ValueError(msg('cannot read {part} as days and times: put each day before its times', part=_quote(part)))
     groups = []  # [days, spans, start, end]
     for kind, values, start, end in runs:
         if kind == "days":
@@ -289,8 +299,9 @@ def _parse_availability(text):
                     previous_days = days
                     continue
                 if following[3] == "list":
-                    raise ValueError(f"cannot tell whether {_quote(quoted)} is all day or shares the times of "
-                                     f"{_quote(following[2])}: name its times ({quoted}全天 for all day)")
+                    raise ValueError(msg("cannot tell whether {day} is all day or shares the times of {times}: "
+                                         "name its times ({written}全天 for all day)",
+                                         day=_quote(quoted), times=_quote(following[2]), written=quoted))
             spans = [PERIODS["全天"]]
         days = days or previous_days or _ALL_WEEK
         previous_days = days

@@ -32,6 +32,7 @@ from importlib import resources
 from rapidfuzz import fuzz, process
 
 from ...common.personal import normalize_id_number, normalize_phone
+from ...common.text import msg
 from .cells import clean, parse_availability, phone_text, split_list
 
 # Field -> the headers older systems use for it (compared after normalise_header).
@@ -164,9 +165,14 @@ def _shown(header, chars=40):
 
 def describe(read):
     """An imported column (a `Read.shown()` dict) as the summary says it: '联系电话/手机 → phone (a header like 联系电话)'."""
-    how, like = read["how"], read["like"]
-    suffix = {"mapping": " (mapping)", "similar header": f" (a header like {like})", "values": f" (from its values: {like})"}
-    return f"{read['column']} → {read['field']}{suffix.get(how, '')}"
+    how, column, field, like = read["how"], read["column"], read["field"], read["like"]
+    if how == "mapping":
+        return msg("{column} → {field} (mapping)", column=column, field=field)
+    if how == "similar header":
+        return msg("{column} → {field} (a header like {like})", column=column, field=field, like=like)
+    if how == "values":
+        return msg("{column} → {field} (from its values: {like})", column=column, field=field, like=like)
+    return msg("{column} → {field}", column=column, field=field)
 
 
 def _is_emergency(key):

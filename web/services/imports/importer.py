@@ -33,6 +33,7 @@ from ...common.bulk_write import BulkWriter
 from ...common.personal import mask_id_number, mask_phone, normalize_id_number, normalize_phone
 from ...common.schemas import app_gazetteer
 from ...common.spreadsheet import safe_row
+from ...common.text import english, msg
 from ...config import Config
 from ...extensions import db
 from ...models import Station, Volunteer
@@ -85,7 +86,9 @@ class Summary:
 
     def columns_text(self):
         """Which column was read as which field, on one line (for a job's message)."""
-        return "columns read: " + (", ".join(describe(c) for c in self.columns_read) or "none")
+        if not self.columns_read:
+            return msg("columns read: none")
+        return msg("columns read: {columns}", columns=[describe(c) for c in self.columns_read])
 
     def lines(self):
         """The human summary printed at the end."""
@@ -102,13 +105,14 @@ class Summary:
 class Report:
     """Rejected fields, one line each: row, column, value, reason (CSV in UTF-8 with BOM, for Excel)."""
 
-    def __init__(self, path, masked_columns=()):
+    def __init__(self, path, masked_columns=(), say=english):
         self.masked_columns = set(masked_columns)  # the source columns that hold ID numbers
+        self.say = say  # the reader's language (web.i18n.say in a job started over HTTP)
         # Open for the report's life: written row by row, closed by close().
         self.handle = open(path, "w", encoding="utf-8-sig", newline="") if path else None  # noqa: SIM115
         self.writer = csv.writer(self.handle) if self.handle else None
         if self.writer:
-            self.writer.writerow(["row", "column", "value", "reason"])
+            self.writer.writerow([say(msg("row")), say(msg("column")), say(msg("value")), say(msg("reason"))])
 
     def reject(self, row, column, value, reason):
         """Write one problem; ID numbers are masked, even in the report, and long values clipped."""
@@ -118,7 +122,7 @@ class Report:
             if column in self.masked_columns and value and len(value) > 8:
                 value = mask_id_number(value)
             value = clip(value) if isinstance(value, str) else "" if value is None else value
-            self.writer.writerow(safe_row([row, clip(column, 100), value, clip(reason, 500)]))
+            self.writer.writerow(safe_row([row, clip(column, 100), value, clip(self.say(reason), 500)]))
 
     def close(self):
         if self.handle:
@@ -173,9 +177,7 @@ def _merge(stored, incoming):
                                   for old, new in zip(struct.unpack(f"{n}q", stored), struct.unpack(f"{n}q", incoming))))
 
 
-OUTSIDE = "registered with a station this import may not change"
-UNVERIFIED = ("possible duplicate of a person who registered themselves; staff confirm their identity "
-              "(PATCH identity_verified) before an import may update them")
+OUTSIDE = msg("registered with a station this import may not change")
 
 
 class _Importer:
@@ -235,7 +237,9 @@ class _Importer:
         for row in stream:
             if not row["identity_verified"]:
                 number = f" ({people.volunteer_number(row['id'])})" if self.scope is None else ""
-                self.refused[row["id"]] = UNVERIFIED.replace(" who registered", number + " who registered", 1)
+                self.refused[row["id"]] = msg("possible duplicate of a person{number} who registered themselves; staff "
+                                              "confirm their identity (PATCH identity_verified) before an import may "
+                                              "update them", number=number)
             elif self.scope is not None and row["station_id"] not in self.scope:
                 self.refused[row["id"]] = OUTSIDE
             if row["source_hash"]:
@@ -386,7 +390,8 @@ class _Importer:
                         stored = self.key_of.get(match, (None,) * len(KEY_FIELDS))[k]
                         if body.get(stronger) and stored and stored != body[stronger]:
                             problems.append((self.column(f), self._cell(values, f),
-                                             f"this {f} belongs to a stored person with another {stronger}"))
+                                             msg("this {field} belongs to a stored person with another {other}",
+                                                 field=f, other=stronger)))
                     break
         if not problems:
             if match is not None:  # an update: only the fields the row sets are checked and written
@@ -398,9 +403,9 @@ class _Importer:
                 owner = self.keys[f].get(data.get(f)) if data.get(f) else None
                 if owner is not None and owner != match:
                     problems.append((self.column(f), self._cell(values, f),
-                                     self.refused.get(owner, f"{f} already belongs to another person")))
+                                     self.refused.get(owner, msg("{field} already belongs to another person", field=f))))
             if self.scope is not None and data.get("station_id") is not None and data["station_id"] not in self.scope:
-                problems.append((self.column("station"), self._cell(values, "station"), "not one of your stations"))
+                problems.append((self.column("station"), self._cell(values, "station"), msg("not one of your stations")))
         if problems:
             for column, value, reason in problems:
                 self.report.reject(number, column, value, reason)
@@ -414,8 +419,9 @@ class _Importer:
                 first_print = self.prints[first_print[1]]
             if first_print == fingerprint:
                 return "unchanged"
-            self.report.reject(number, "", "", f"same person as row {first_row} but with different data "
-                                               f"({key} {_masked(key, data[key])} is also row {first_row}'s)")
+            self.report.reject(number, "", "", msg("same person as row {row} but with different data "
+                                                   "({key} {value} is also row {row}'s)",
+                                                   row=first_row, key=key, value=_masked(key, data[key])))
             return "rejected"
         self._remember(number, data, fingerprint)
         data["source_hash"] = source
@@ -505,14 +511,14 @@ class _Importer:
                 try:
                     body["phone"] = normalize_phone(phone_text(phone))
                 except ValueError as exc:
-                    problems.append((self.column("phone"), phone, str(exc)))
+                    problems.append((self.column("phone"), phone, exc.args[0]))
             else:
                 body["phone"] = phone
         if body.get("id_number") and type(body["id_number"]) is str:
             try:
                 body["id_number"] = normalize_id_number(body["id_number"])
             except ValueError as exc:
-                problems.append((self.column("id_number"), body.pop("id_number"), str(exc)))
+                problems.append((self.column("id_number"), body.pop("id_number"), exc.args[0]))
         availability = raw.get("availability")
         if availability:
             if type(availability) in _JSON:
@@ -521,7 +527,7 @@ class _Importer:
                 try:
                     body["availability"] = self._once("availability", availability, parse_availability)
                 except ValueError as exc:
-                    problems.append((self.column("availability"), availability, str(exc)))
+                    problems.append((self.column("availability"), availability, exc.args[0]))
         location = raw.get("location")
         if location is not None:
             if type(location) is str:  # a table's "location" column: a place written out
@@ -533,13 +539,13 @@ class _Importer:
                 body["location"] = {"lat": float(raw["lat"]), "lon": float(raw["lon"])}
             except (TypeError, ValueError):
                 problems.append((self._source("location"), f"{raw.get('lat')}, {raw.get('lon')}",
-                                 "not a latitude/longitude pair"))
+                                 msg("not a latitude/longitude pair")))
         for f, words in (("role", ROLE_WORDS), ("tier", TIER_WORDS), ("active", ACTIVE_WORDS)):
             value = raw.get(f)
             if value:
                 word = words.get(value.casefold()) if type(value) is str else None
                 if word is None:
-                    problems.append((self.column(f), value, f"not one of: {', '.join(sorted(set(words)))}"))
+                    problems.append((self.column(f), value, msg("not one of: {words}", words=", ".join(sorted(set(words))))))
                 else:
                     body[f] = word
         for f in ("max_distance_km", "max_hours_per_week"):
@@ -550,12 +556,12 @@ class _Importer:
                 try:
                     body[f] = float(number)
                 except ValueError:
-                    problems.append((self.column(f), value, "not a number"))
+                    problems.append((self.column(f), value, msg("not a number")))
         station = raw.get("station")
         if station:
             sid = self.stations.get(station) if type(station) is str else None
             if sid is None:
-                problems.append((self.column("station"), station, "no station with this id or name"))
+                problems.append((self.column("station"), station, msg("no station with this id or name")))
             else:
                 body["station_id"] = sid
         return body
@@ -592,12 +598,12 @@ def _masked(key, value):
 
 
 def _text(messages):
-    """Marshmallow messages (list or nested dict) as one line."""
+    """Marshmallow messages (list or nested dict) as one message, still to be said in the report's language."""
     if isinstance(messages, dict):
-        return "; ".join(f"{k}: {_text(v)}" for k, v in messages.items())
+        return [msg("{field}: {why}", field=k, why=_text(v)) for k, v in messages.items()]
     if isinstance(messages, list):
-        return "; ".join(_text(m) for m in messages)
-    return str(messages)
+        return _text(messages[0]) if len(messages) == 1 else [_text(m) for m in messages]
+    return messages
 
 
 @contextlib.contextmanager
@@ -631,7 +637,7 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
                       max_rows=Config.IMPORT_MAX_ROWS, max_columns=Config.IMPORT_MAX_COLUMNS,
                       max_cell_chars=Config.IMPORT_MAX_CELL_CHARS, max_shared_strings=Config.IMPORT_MAX_SHARED_STRINGS,
                       max_shared_strings_bytes=Config.IMPORT_MAX_SHARED_STRINGS_BYTES,
-                      max_unzipped_bytes=Config.IMPORT_MAX_UNZIPPED_BYTES):
+                      max_unzipped_bytes=Config.IMPORT_MAX_UNZIPPED_BYTES, say=english):
     """Import a table file; return its Summary. Raises TableError when the file cannot be read at all,
     or not to its end (its `summary` then says what was done with the rows before; they are kept).
 
@@ -650,7 +656,7 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
     name = os.path.basename(path)  # messages say the file's own name, never the server's folder
     actor = dataclasses.replace(actor, via=f"import {name}"[:300]) if actor else command_line(f"import {name}")
     if station_id is not None and db.session.get(Station, station_id) is None:
-        raise TableError(f"--station {station_id}: no such station")
+        raise TableError(msg('--station {station_id}: no such station', station_id=station_id))
     limits = Limits(rows=max_rows, columns=max_columns, cell_chars=max_cell_chars, shared_strings=max_shared_strings,
                     shared_strings_bytes=max_shared_strings_bytes, unzipped_bytes=max_unzipped_bytes)
     kind, _, headers, rows, close = open_table(path, limits=limits, encoding=encoding, sheet=sheet,
@@ -660,14 +666,14 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
             jobs = auto_jobs(path, kind)
         with contextlib.nullcontext() if dry_run else import_lock(db.engine):  # one writing import at a time
             return _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started,
-                        on_progress, actor, jobs if kind != "jsonl" else 1, max_cell_chars)  # JSON Lines may add columns
+                        on_progress, actor, jobs if kind != "jsonl" else 1, max_cell_chars, say)  # JSON Lines may add columns
     finally:
         close()
 
 
 def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, progress, started, on_progress=None,
-         actor=None, jobs=1, max_cell_chars=Config.IMPORT_MAX_CELL_CHARS):
-    """The import proper, over an opened table."""
+         actor=None, jobs=1, max_cell_chars=Config.IMPORT_MAX_CELL_CHARS, say=english):
+    """The import proper, over an opened table; `say` puts the report's words in its reader's language."""
     # The first rows are read ahead: where no header decides a column, its values may (once per file).
     ahead = list(itertools.islice(rows, SAMPLE_ROWS))
     rows = itertools.chain(ahead, rows)
@@ -675,11 +681,12 @@ def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, p
     found = read_headers(headers, mapping, sample)
     columns = found.columns
     if "name" not in columns.values():
-        raise TableError(f"{name}: no name column (looked for 姓名/name; found: {', '.join(listed(headers)) or 'nothing'})")
+        raise TableError(msg('{name}: no name column (looked for 姓名/name; found: {found})',
+                             name=name, found=', '.join(listed(headers)) or 'nothing'))
     summary = Summary(path=name, dry_run=dry_run, columns_read=found.read,
                       unknown_columns=listed(found.unknown, chars=160))  # listed: a job's message stays small
     id_columns = [str(headers[i]) for i, f in columns.items() if f == "id_number"]
-    report = Report(report_path, masked_columns=id_columns)
+    report = Report(report_path, masked_columns=id_columns, say=say)
     importer = _Importer(name, columns, list(headers), set(columns.values()), dry_run=dry_run, report=report,
                          station_id=station_id, actor=actor, max_cell_chars=max_cell_chars, typed=kind == "jsonl")
     show = sys.stderr.isatty() if progress is None else progress
@@ -693,7 +700,7 @@ def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, p
                     break
                 summary.read += 1
                 if isinstance(values, Exception):
-                    report.reject(number, "", "", f"unreadable line: {values}")
+                    report.reject(number, "", "", msg("unreadable line: {error}", error=str(values)))
                     summary.rejected += 1
                     continue
                 if kind == "jsonl" and len(headers) != len(importer.headers):  # a line named new keys
@@ -705,7 +712,7 @@ def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, p
                 except SQLAlchemyError:
                     raise  # the database's trouble, not the row's
                 except Exception as exc:  # noqa: BLE001 - whatever a row's data sets off is that row's error
-                    report.reject(number, "", "", f"could not be read: {type(exc).__name__}: {exc}")
+                    report.reject(number, "", "", msg("could not be read: {error}", error=type(exc).__name__ + ": " + str(exc)))
                     outcome = "rejected"
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
                 if len(importer.creates) + len(importer.updates) + len(importer.hash_only) >= BATCH_ROWS:
@@ -723,6 +730,9 @@ def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, p
     if on_progress is not None:
         on_progress(summary)
     if stop is not None:
-        done = "checked (dry run)" if dry_run else "imported"
-        raise TableError(f"{stop} — the {summary.read:,} rows before it were {done}", summary)
+        if dry_run:
+            raise TableError(msg("{stop} — the {rows:,} rows before it were checked (dry run)",
+                                 stop=stop.args[0], rows=summary.read), summary)
+        raise TableError(msg("{stop} — the {rows:,} rows before it were imported",
+                             stop=stop.args[0], rows=summary.read), summary)
     return summary

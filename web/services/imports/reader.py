@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
+from ...common.text import msg
+
 SAMPLE_BYTES = 256 * 1024
 SNIFF_CHARS = 8 * 1024  # csv.Sniffer's regular expressions backtrack: 250 KB of '"a,"b' took 97 s
 HEADER_SEARCH_ROWS = 10
@@ -113,7 +115,7 @@ def open_table(path, *, limits, encoding=None, sheet=None, is_header=None):
     """
     name = os.path.basename(path)
     if not os.path.isfile(path):
-        raise TableError(f"{name}: no such file")
+        raise TableError(msg('{name}: no such file', name=name))
     kind = _kind(path)
     try:
         if kind == "xlsx":
@@ -125,7 +127,7 @@ def open_table(path, *, limits, encoding=None, sheet=None, is_header=None):
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a parser raises on a damaged file, the file is unreadable
-        raise TableError(f"{name}: cannot read as {kind}: {_why(exc, path)}") from None
+        raise TableError(msg('{name}: cannot read as {kind}: {why}', name=name, kind=kind, why=_why(exc, path))) from None
     kind, encoding, headers, rows, close = table
     return kind, encoding, headers, _bounded(rows, path, limits), close
 
@@ -136,14 +138,16 @@ def _bounded(rows, path, limits):
     try:
         for count, (number, values) in enumerate(rows, start=1):
             if count > limits.rows:
-                yield number, TableError(f"{name}: stopped at row {number}: a file may have at most {limits.rows:,} "
-                                         "rows (IMPORT_MAX_ROWS); import the rest as a file of its own")
+                yield number, TableError(msg("{name}: stopped at row {number}: a file may have at most {most:,} rows "
+                                             "(IMPORT_MAX_ROWS); import the rest as a file of its own",
+                                             name=name, number=number, most=limits.rows))
                 return
             yield number, values
     except TableError as exc:
         yield number, exc
     except Exception as exc:  # noqa: BLE001 - whatever a parser raises on a damaged file
-        yield number, TableError(f"{name}: cannot read past row {number}: {_why(exc, path)}")
+        yield number, TableError(msg('{name}: cannot read past row {number}: {why}',
+                                     name=name, number=number, why=_why(exc, path)))
 
 
 def _find_header(numbered_rows, is_header):
@@ -168,20 +172,24 @@ def _header(cells, name, limits):
     return list(cells[:width])
 
 
-def _too_wide(name, limits, where="the header has"):
-    return TableError(f"{name}: {where} more than {limits.columns} columns (IMPORT_MAX_COLUMNS)")
+def _too_wide(name, limits, line=None):
+    if line is not None:
+        return TableError(msg("{name}: stopped at line {line}: the lines name more than {most} columns "
+                              "(IMPORT_MAX_COLUMNS)", name=name, line=line, most=limits.columns))
+    return TableError(msg("{name}: the header has more than {most} columns (IMPORT_MAX_COLUMNS)",
+                          name=name, most=limits.columns))
 
 
 def _csv(path, name, encoding, is_header, limits):
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if b"\x00" in sample:
-        raise TableError(f"{name}: binary data, not a CSV table")
+        raise TableError(msg('{name}: binary data, not a CSV table', name=name))
     encoding = encoding or _encoding(sample)
     try:
         text = sample.decode(encoding, errors="ignore")
     except LookupError:
-        raise TableError(f"{name}: unknown encoding {clip(encoding, 40)!r}") from None
+        raise TableError(msg('{name}: unknown encoding {encoding!r}', name=name, encoding=clip(encoding, 40))) from None
     try:
         delimiter = csv.Sniffer().sniff("\n".join(text[:SNIFF_CHARS].splitlines()[:20]), delimiters=",\t;").delimiter
     except csv.Error:
@@ -192,11 +200,11 @@ def _csv(path, name, encoding, is_header, limits):
     try:
         found = _find_header(((reader.line_num, cells[:limits.columns + 1]) for cells in reader), is_header)
         if found is None:
-            raise TableError(f"{name}: empty file")
+            raise TableError(msg('{name}: empty file', name=name))
         headers = _header(found[1], name, limits)
     except UnicodeDecodeError:
         handle.close()
-        raise TableError(f"{name}: not {encoding} text; pass --encoding") from None
+        raise TableError(msg('{name}: not {encoding} text; pass --encoding', name=name, encoding=encoding)) from None
     except BaseException:
         handle.close()
         raise
@@ -216,7 +224,8 @@ def _csv(path, name, encoding, is_header, limits):
                         f"a cell of more than {CSV_FIELD_FACTOR * limits.cell_chars:,} characters, not read (a cell may "
                         f"have at most {limits.cell_chars:,}: IMPORT_MAX_CELL_CHARS)") if "field limit" in str(exc) else exc)
                 except UnicodeDecodeError:  # met a few kilobytes ahead (text is decoded in blocks)
-                    raise TableError(f"{name}: not {encoding} text after line {reader.line_num}; pass --encoding") from None
+                    raise TableError(msg('{name}: not {encoding} text after line {line}; pass --encoding',
+                                         name=name, encoding=encoding, line=reader.line_num)) from None
 
     return "csv", encoding, headers, rows(), handle.close
 
@@ -227,12 +236,13 @@ def _xlsx(path, name, sheet, is_header, limits):
     try:
         book = _load_workbook(path, name, limits)
     except (zipfile.BadZipFile, InvalidFileException) as exc:
-        raise TableError(f"{name}: not an Excel .xlsx workbook ({_why(exc, path)})") from None
+        raise TableError(msg('{name}: not an Excel .xlsx workbook ({why})', name=name, why=_why(exc, path))) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise TableError(f"{name}: no sheet named {clip(sheet, 40)!r} (sheets: {', '.join(listed(book.sheetnames))})")
+            raise TableError(msg('{name}: no sheet named {sheet!r} (sheets: {sheets})',
+                                 name=name, sheet=clip(sheet, 40), sheets=', '.join(listed(book.sheetnames))))
         if not book.worksheets:
-            raise TableError(f"{name}: no sheet to read")
+            raise TableError(msg('{name}: no sheet to read', name=name))
         worksheet = book[sheet] if sheet else book.worksheets[0]
         # The declared size (<dimension>) is the file's word: openpyxl would pad every row to its width
         # (A1:XFD100001: 16,384 cells a row) and stop at its last row (A1:C2: the rest of the rows lost).
@@ -242,7 +252,7 @@ def _xlsx(path, name, sheet, is_header, limits):
                              is_header)
         top.close()
         if found is None:
-            raise TableError(f"{name}: the sheet is empty")
+            raise TableError(msg('{name}: the sheet is empty', name=name))
         start, headers = found[0] + 1, _header(found[1], name, limits)
     except BaseException:
         book.close()
@@ -253,7 +263,8 @@ def _xlsx(path, name, sheet, is_header, limits):
     def rows():
         for n, values in cells:
             if n > EXCEL_LAST_ROW:  # openpyxl yields every row number up to the next row the file names
-                raise TableError(f"{name}: stopped at row {n:,}: a sheet has at most {EXCEL_LAST_ROW:,} rows")
+                raise TableError(msg('{name}: stopped at row {n:,}: a sheet has at most {most:,} rows',
+                                     name=name, n=n, most=EXCEL_LAST_ROW))
             if any(v not in (None, "") for v in values):
                 yield n, list(values)
 
@@ -297,8 +308,8 @@ class _Workbook(zipfile.ZipFile):
         try:
             total = sum(part.file_size for part in self.infolist())  # zipfile never inflates past these sizes
             if total > limits.unzipped_bytes:
-                raise TableError(f"{name}: unzips to {total:,} bytes, more than {limits.unzipped_bytes:,} "
-                                 "(IMPORT_MAX_UNZIPPED_BYTES)")
+                raise TableError(msg('{name}: unzips to {total:,} bytes, more than {most:,} (IMPORT_MAX_UNZIPPED_BYTES)',
+                                     name=name, total=total, most=limits.unzipped_bytes))
             types = ElementTree.fromstring(self.read("[Content_Types].xml"))
             for part in types.iter(f"{CONTENT_TYPES}Override"):
                 if part.get("ContentType") == STRINGS_TYPE:  # as openpyxl finds them
@@ -315,16 +326,18 @@ class _Workbook(zipfile.ZipFile):
         self._check_count(int(declared.group(1)) if declared else 0)  # the file's word, when it admits too many
         size = self.getinfo(part).file_size
         if size > limits.shared_strings_bytes:
-            raise TableError(f"{self.label}: its shared strings unzip to {size:,} bytes, more than "
-                             f"{limits.shared_strings_bytes:,} (IMPORT_MAX_SHARED_STRINGS_BYTES); save it as CSV or split it")
+            raise TableError(msg("{name}: its shared strings unzip to {size:,} bytes, more than {most:,} "
+                                 "(IMPORT_MAX_SHARED_STRINGS_BYTES); save it as CSV or split it",
+                                 name=self.label, size=size, most=limits.shared_strings_bytes))
         with super().open(part) as handle:
             self._check_count(sum(len(_STRING_TAG.findall(piece)) for piece in _pieces(handle)))
         self.scanned.add(part)  # no rows in it
 
     def _check_count(self, count):
         if count > self.limits.shared_strings:
-            raise TableError(f"{self.label}: {count:,} shared strings, more than {self.limits.shared_strings:,} "
-                             "(IMPORT_MAX_SHARED_STRINGS); save it as CSV or split it")
+            raise TableError(msg("{name}: {count:,} shared strings, more than {most:,} (IMPORT_MAX_SHARED_STRINGS); "
+                                 "save it as CSV or split it",
+                                 name=self.label, count=count, most=self.limits.shared_strings))
 
     def close(self):
         """Close the file too: a part openpyxl failed on stays open (it does not close it), which keeps it open."""
@@ -337,8 +350,9 @@ class _Workbook(zipfile.ZipFile):
         """A part read whole: refused past WHOLE_PART_BYTES."""
         size = self.getinfo(getattr(name, "filename", name)).file_size
         if size > WHOLE_PART_BYTES:
-            raise TableError(f"{self.label}: {clip(getattr(name, 'filename', name), 60)} unzips to {size:,} bytes, more "
-                             f"than a part that is not a sheet may ({WHOLE_PART_BYTES:,})")
+            raise TableError(msg('{name}: {part} unzips to {size:,} bytes, more than a part that is not a sheet may ({most:,})',
+                                 name=self.label, part=clip(getattr(name, 'filename', name), 60), size=size,
+                                 most=WHOLE_PART_BYTES))
         return super().read(name, pwd)
 
     def open(self, name, mode="r", pwd=None, **kwargs):
@@ -347,8 +361,8 @@ class _Workbook(zipfile.ZipFile):
         if mode == "r" and part not in self.scanned:
             with super().open(part) as handle:
                 if _widest_row(handle, self.limits.columns) > self.limits.columns:
-                    raise TableError(f"{self.label}: a row of {clip(part, 60)} has more than {self.limits.columns} "
-                                     "cells (IMPORT_MAX_COLUMNS)")
+                    raise TableError(msg('{name}: a row of {part} has more than {most} cells (IMPORT_MAX_COLUMNS)',
+                                         name=self.label, part=clip(part, 60), most=self.limits.columns))
             self.scanned.add(part)
         return super().open(name, mode, pwd, **kwargs)
 
@@ -402,9 +416,9 @@ def _jsonl(path, name, limits):
     try:
         first = next(stream, None)
         if first is None:
-            raise TableError(f"{name}: empty file")
+            raise TableError(msg('{name}: empty file', name=name))
         if not isinstance(first[1], dict):
-            raise TableError(f"{name}: line {first[0]} is not a JSON object")
+            raise TableError(msg('{name}: line {line} is not a JSON object', name=name, line=first[0]))
     except BaseException:
         handle.close()
         raise
@@ -422,7 +436,7 @@ def _jsonl(path, name, limits):
                 if key not in headers:
                     headers.append(key)  # later lines may add columns; mapped on the fly
                     if len(headers) > limits.columns:
-                        raise _too_wide(name, limits, f"stopped at line {number}: the lines name")
+                        raise _too_wide(name, limits, line=number)
             yield number, [obj.get(h) for h in headers]
 
     return headers, rows(), handle.close

@@ -12,7 +12,7 @@ const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 function token() { return localStorage.getItem("vm_v_token"); }
 
 async function api(method, path, body) {
-  const headers = {};
+  const headers = { "Accept-Language": document.body.dataset.lang };  // the server answers in the page's language
   if (token()) headers.Authorization = `Bearer ${token()}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -232,6 +232,30 @@ def live_server(app, database_url, tmp_path, live_env):
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
+# ---------------------------------------------------------------- the browser (tests/browser.py)
+
+
+@pytest.fixture
+def chromium(live_server, tmp_path):
+    """A Browser on the live server; the test fails if any page had a script error or a CSP violation."""
+    from .browser import CHROMIUM, Browser, sync_playwright
+
+    with sync_playwright() as p:
+        shots = tmp_path / "screenshots"
+        shots.mkdir()
+        browser = Browser(p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]),
+                          f"http://127.0.0.1:{live_server}", shots)
+        yield browser
+        browser.browser.close()
+        assert browser.errors == [], browser.errors  # no script errors, no CSP violations
+
+
+@pytest.fixture
+def page(chromium):
+    """A desktop-sized page on the live server."""
+    return chromium.page()
+
+
 # ---------------------------------------------------------------- peers on loopback (notifications)
 
 

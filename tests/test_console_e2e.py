@@ -2,62 +2,27 @@
 the app served by gunicorn on loopback: sign in, post a task with one bad field and fix it, see the
 candidates, invite, record the completion; then a day's plan, coverage and an import.
 
-Screenshots go to the test's temporary folder. Outside CI the test is skipped when Chromium or
-Playwright is missing; in CI (CI set) it fails instead, so it never silently stops running.
+Screenshots go to the test's temporary folder (tests/browser.py).
 """
 import datetime as dt
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import post_past_task
+from .browser import add_members, expect, shot, skip_without_browser
+from .conftest import backdate_task, post_past_task
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-if not (CHROMIUM and sync_playwright) and not os.environ.get("CI"):
-    pytest.skip("needs Debian's chromium and the playwright package (.ci/run installs both)", allow_module_level=True)
-
+skip_without_browser()
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).parent / "data" / "import"
-ALL_WEEK = [{"day": d, "start": "00:00", "end": "24:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
 
 
 @pytest.fixture
 def city(client, station, make_token):
     """Five people near the station, free all week, with the skills a counselling task wants."""
-    for i, (name, skills) in enumerate([("张伟", ["心理咨询"]), ("李娜", ["心理疏导", "课业辅导"]), ("王芳", ["心理疏导"]),
-                                        ("刘洋", ["法律援助"]), ("陈静", ["心理疏导"])]):
-        body = {"name": name, "phone": f"1380013800{i}", "skills": skills, "availability": ALL_WEEK,
-                "location": {"lat": 29.5935 + (i - 2) / 200, "lon": 106.5289 + (i % 3 - 1) / 200}, "station_id": station["id"]}
-        assert client.post("/api/v1/volunteers", json=body).status_code == 201
+    add_members(client, station)
     return make_token("coordinator", station_ids=[station["id"]])
-
-
-@pytest.fixture
-def page(live_server, tmp_path):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        context = browser.new_context(base_url=f"http://127.0.0.1:{live_server}", viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "status of 4" not in msg.text else None)
-        page.shots = tmp_path / "screenshots"
-        page.shots.mkdir()
-        yield page
-        browser.close()
-        assert errors == [], errors  # no script errors, no CSP violations
-
-
-def shot(page, name):
-    page.screenshot(path=str(page.shots / f"{name}.png"), full_page=True)
 
 
 def _has_happened(app, task_id):
@@ -66,10 +31,8 @@ def _has_happened(app, task_id):
     from web.models import Task
 
     with app.app_context():
-        task = db.session.get(Task, task_id)
-        yesterday = dt.timedelta(days=(task.starts_at.date() - dt.date.today()).days + 1)
-        task.starts_at, task.ends_at = task.starts_at - yesterday, task.ends_at - yesterday
-        db.session.commit()
+        starts_at = db.session.get(Task, task_id).starts_at
+    backdate_task(app, task_id, (starts_at.date() - dt.date.today()).days + 1)
 
 
 def test_coordinator_posts_a_task_invites_and_records_service(app, page, city, tmp_path):

@@ -8,23 +8,15 @@ skipped when Chromium or Playwright is missing; in CI (CI set) it fails instead.
 """
 import datetime as dt
 import io
-import os
 import re
-import shutil
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
+from .browser import add_members, expect, shot, skip_without_browser
+from .conftest import backdate_task
 
-if not (CHROMIUM and sync_playwright) and not os.environ.get("CI"):
-    pytest.skip("needs Debian's chromium and the playwright package (.ci/run installs both)", allow_module_level=True)
-
+skip_without_browser()
 pytestmark = pytest.mark.slow
-ALL_WEEK = [{"day": d, "start": "00:00", "end": "24:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
 # Five districts, six skill categories each: 30 rows of coverage, two pages of 20.
 DISTRICTS = ("渝北区", "江北区", "南岸区", "沙坪坝区", "九龙坡区")
@@ -35,14 +27,8 @@ SKILLS = ["心理疏导", "法律援助", "课业辅导", "手语", "就业指�
 def city(app, client, station, make_token):
     """People near the station (candidates), people in five districts (coverage), a task that took place
     with one person's hours recorded, and an open task; the coordinator's token and the two task ids."""
-    ids = []
-    for i, (name, skills) in enumerate([("欧阳娜娜", ["心理咨询"]), ("李娜", ["心理疏导", "课业辅导"]), ("王芳", ["心理疏导"]),
-                                        ("刘洋", ["法律援助"]), ("陈静", ["心理疏导"])]):
-        body = {"name": name, "phone": f"1380013800{i}", "skills": skills, "availability": ALL_WEEK,
-                "location": {"lat": 29.5935 + (i - 2) / 200, "lon": 106.5289 + (i % 3 - 1) / 200}, "station_id": station["id"]}
-        response = client.post("/api/v1/volunteers", json=body)
-        assert response.status_code == 201, response.get_json()
-        ids.append(response.get_json()["id"])
+    ids = add_members(client, station, [("欧阳娜娜", ["心理咨询"]), ("李娜", ["心理疏导", "课业辅导"]), ("王芳", ["心理疏导"]),
+                                        ("刘洋", ["法律援助"]), ("陈静", ["心理疏导"])])
     for i, district in enumerate(DISTRICTS):
         response = client.post("/api/v1/volunteers", json={"name": f"居民{i}", "address": f"重庆市{district}", "skills": SKILLS})
         assert response.status_code == 201, response.get_json()
@@ -58,43 +44,14 @@ def city(app, client, station, make_token):
     asked = [client.post(f"/api/v1/tasks/{past}/assignments", json={"volunteer_id": person}).get_json() for person in ids[:3]]
     url = f"/api/v1/assignments/{asked[0]['id']}"
     assert client.patch(url, json={"status": "accepted"}).status_code == 200
-    _has_happened(app, past)
+    backdate_task(app, past, 4)  # it took place yesterday: its hours can be recorded
     assert client.patch(url, json={"status": "completed", "hours": 2.5}).status_code == 200
     upcoming = task("留守儿童周末课业辅导", (dt.date.today() + dt.timedelta(days=7)).isoformat(), headcount=5)
     return make_token("coordinator", station_ids=[station["id"]]), past, upcoming
 
 
-def _has_happened(app, task_id):
-    """Time passes: the task took place yesterday (its hours can be recorded only after it has started)."""
-    from web.extensions import db
-    from web.models import Task
-
-    with app.app_context():
-        task = db.session.get(Task, task_id)
-        yesterday = dt.timedelta(days=(task.starts_at.date() - dt.date.today()).days + 1)
-        task.starts_at, task.ends_at = task.starts_at - yesterday, task.ends_at - yesterday
-        db.session.commit()
-
-
-@pytest.fixture
-def chromium(live_server, tmp_path):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        browser.base_url = f"http://127.0.0.1:{live_server}"
-        browser.shots = tmp_path / "screenshots"
-        browser.shots.mkdir()
-        browser.errors = []
-        yield browser
-        browser.close()
-        assert browser.errors == [], browser.errors  # no script errors, no CSP violations
-
-
 def new_page(chromium, viewport, lang="zh", accept_downloads=False):
-    context = chromium.new_context(base_url=chromium.base_url, viewport=viewport, accept_downloads=accept_downloads)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: chromium.errors.append(str(exc)))
-    page.on("console", lambda msg: chromium.errors.append(msg.text)
-            if msg.type == "error" and "status of 4" not in msg.text else None)
+    page = chromium.page(viewport, accept_downloads=accept_downloads)
     page.goto(f"/console?lang={lang}")
     return page
 
@@ -103,10 +60,6 @@ def sign_in(page, token):
     page.fill("#token", token)
     page.click("#signin-form button")
     expect(page.locator("#view-tasks h2")).to_be_visible()
-
-
-def shot(page, chromium, name):
-    page.screenshot(path=str(chromium.shots / f"{name}.png"), full_page=True)
 
 
 def assert_fits(page, where):
@@ -135,7 +88,7 @@ def test_every_view_fits_the_window(chromium, city, viewport):
     page = new_page(chromium, viewport)
     expect(page.locator("#view-signin")).to_be_visible()
     assert_fits(page, "sign-in")
-    shot(page, chromium, f"{size}-signin")
+    shot(page, f"{size}-signin")
     sign_in(page, token)
     views = page.eval_on_selector_all("[data-nav]", "links => links.map((a) => a.getAttribute('href'))")
     assert {"#/tasks", "#/plan", "#/coverage", "#/import"} <= set(views)
@@ -144,7 +97,7 @@ def test_every_view_fits_the_window(chromium, city, viewport):
         expect(page.locator(f"[data-nav].current[href='{view}']")).to_be_visible()
         page.wait_for_load_state("networkidle")
         assert_fits(page, view)
-        shot(page, chromium, f"{size}-{view[2:]}")
+        shot(page, f"{size}-{view[2:]}")
     if viewport is PHONE:  # the task list is cards: each cell labelled with its column's heading
         page.goto("/console#/tasks")
         row = page.locator("#task-table tbody tr").first
@@ -163,7 +116,7 @@ def test_every_view_fits_the_window(chromium, city, viewport):
     assert re.match(r"^\S+ \d\d:\d\d – \d\d:\d\d · ", meta), meta  # 1月10日周六 09:00 – 12:00 · ...
     assert_fits(page, "a task that took place")
     assert lines_of(page, "#assignment-table tbody td:first-child") == [1, 1, 1]
-    shot(page, chromium, f"{size}-task-past")
+    shot(page, f"{size}-task-past")
 
     # An open task: the candidates (cards on the phone) and the plot, whose distances are drawn over its dots.
     with page.expect_response(lambda response: f"/tasks/{upcoming}/matches" in response.url):
@@ -180,14 +133,14 @@ def test_every_view_fits_the_window(chromium, city, viewport):
         button = candidates.first.get_by_role("button", name="邀请").bounding_box()
         name = candidates.first.locator("td").nth(1).bounding_box()
         assert abs(button["y"] - name["y"]) < 20  # a compact card: the name and 邀请 on one line
-    shot(page, chromium, f"{size}-task-open")
+    shot(page, f"{size}-task-open")
 
     english = new_page(chromium, viewport, lang="en")
     sign_in(english, token)
     english.goto(f"/console?lang=en#/task/{past}")
     expect(english.locator("#assignment-table tbody tr").filter(has_text="欧阳娜娜")).to_contain_text("2.5 h (verified)")
     assert_fits(english, "a task, in English")
-    shot(english, chromium, f"{size}-task-past-en")
+    shot(english, f"{size}-task-past-en")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -209,12 +162,12 @@ def test_coverage_pages_finds_districts_and_downloads(chromium, city, viewport):
     expect(page.locator("#coverage-png")).to_be_visible()
     expect(page.locator("#coverage-png")).to_have_js_property("naturalWidth", 1200)
     assert_fits(page, "coverage")
-    shot(page, chromium, f"{size}-coverage-1")
+    shot(page, f"{size}-coverage-1")
     page.click("#coverage-next")
     expect(rows).to_have_count(10)
     expect(page.locator("#coverage-pages span")).to_have_text("2 / 2 · 共 30 行")
     expect(page.locator("#coverage-next")).to_be_disabled()
-    shot(page, chromium, f"{size}-coverage-2")
+    shot(page, f"{size}-coverage-2")
 
     # Every row, not just the page, in both formats.
     with page.expect_download() as download:
@@ -243,7 +196,7 @@ def test_coverage_pages_finds_districts_and_downloads(chromium, city, viewport):
     expect(page.locator("#coverage-result")).to_be_hidden()
     expect(form.locator('[name="district"]')).to_have_class("invalid")
     assert_fits(page, "coverage, no such district")
-    shot(page, chromium, f"{size}-coverage-unknown")
+    shot(page, f"{size}-coverage-unknown")
     form.locator('[name="district"]').fill("城口")  # a real county where nobody is: found, and said to be empty
     form.locator("button[type=submit]").click()
     expect(page.locator("#coverage-empty")).to_contain_text("城口县")

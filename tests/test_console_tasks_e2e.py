@@ -2,63 +2,28 @@
 the past refused next to its field in the page's language, seats taken of those needed, editing, repeating
 a task weekly, paging, and the filters (status, dates, past and cancelled tasks).
 
-Screenshots go to the test's temporary folder. Outside CI the test is skipped when Chromium or Playwright
-is missing; in CI (CI set) it fails instead (see test_console_e2e.py).
+Screenshots go to the test's temporary folder (tests/browser.py).
 """
 import datetime as dt
-import os
 import re
-import shutil
 
 import pytest
 
 from web.common.schemas import LOCAL_TZ
 
+from .browser import FIVE, add_members, expect, shot, skip_without_browser
 from .conftest import days_ahead, post_past_task
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-if not (CHROMIUM and sync_playwright) and not os.environ.get("CI"):
-    pytest.skip("needs Debian's chromium and the playwright package (.ci/run installs both)", allow_module_level=True)
-
+skip_without_browser()
 pytestmark = pytest.mark.slow
-ALL_WEEK = [{"day": d, "start": "00:00", "end": "24:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
 IN_THE_PAST = "is in the past: a task is posted before it starts"  # the msg() template of web/services/tasks.py
 
 
 @pytest.fixture
 def city(client, station, make_token):
     """Five people near the station, free all week; a coordinator's token for the station."""
-    for i, (name, skills) in enumerate([("张伟", ["心理咨询"]), ("李娜", ["心理疏导", "课业辅导"]), ("王芳", ["心理疏导"]),
-                                        ("刘洋", ["法律援助"]), ("陈静", ["课业辅导"])]):
-        body = {"name": name, "phone": f"1380013800{i}", "skills": skills, "availability": ALL_WEEK,
-                "location": {"lat": 29.5935 + (i - 2) / 200, "lon": 106.5289 + (i % 3 - 1) / 200}, "station_id": station["id"]}
-        assert client.post("/api/v1/volunteers", json=body).status_code == 201
+    add_members(client, station, [*FIVE[:4], ("陈静", ["课业辅导"])])
     return make_token("coordinator", station_ids=[station["id"]])
-
-
-@pytest.fixture
-def page(live_server, tmp_path):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        context = browser.new_context(base_url=f"http://127.0.0.1:{live_server}", viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "status of 4" not in msg.text else None)
-        page.shots = tmp_path / "screenshots"
-        page.shots.mkdir()
-        yield page
-        browser.close()
-        assert errors == [], errors  # no script errors, no CSP violations
-
-
-def shot(page, name):
-    page.screenshot(path=str(page.shots / f"{name}.png"), full_page=True)
 
 
 def test_task_list_refuses_the_past_edits_repeats_pages_and_filters(page, city, client, station):

@@ -7,18 +7,16 @@ Screenshots go to the test's temporary folder. Outside CI the test is skipped wh
 Playwright is missing; in CI (CI set) it fails instead.
 """
 import json
-import os
 import re
 import time
 import urllib.request
 
 import pytest
 
+from .browser import skip_without_browser
 from .peers import GATEWAY_KEY, Peer
-from .test_console_e2e import CHROMIUM, sync_playwright
 
-if not (CHROMIUM and sync_playwright) and not os.environ.get("CI"):
-    pytest.skip("needs Debian's chromium and the playwright package (.ci/run installs both)", allow_module_level=True)
+skip_without_browser()
 
 pytestmark = pytest.mark.slow
 
@@ -60,86 +58,74 @@ def call(port, token, method, path, body=None):
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_volunteer_signs_up_accepts_from_the_link_and_keeps_their_page(width, live_server, phone_gateway, station,
-                                                                         make_token, tmp_path):
+                                                                         make_token, chromium):
     phone = f"1370013{width:04d}"
     admin = make_token("admin")
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        context = browser.new_context(base_url=f"http://127.0.0.1:{live_server}", accept_downloads=True,
-                                      viewport={"width": width, "height": 860}, is_mobile=width < 600,
-                                      has_touch=width < 600)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "status of 4" not in msg.text
-                else None)
+    page = chromium.page({"width": width, "height": 860}, accept_downloads=True, is_mobile=width < 600,
+                         has_touch=width < 600)  # the chromium fixture fails the test on any script error
 
-        def step(name):
-            page.screenshot(path=str(shots / f"{width}-{name}.png"), full_page=True)
-            fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-            assert fits, f"{name}: the page scrolls sideways at {width} px"
+    def step(name):
+        page.screenshot(path=str(page.shots / f"{width}-{name}.png"), full_page=True)
+        fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, f"{name}: the page scrolls sideways at {width} px"
 
-        # Sign up: the code comes from the SMS the gateway received.
-        page.goto("/v")
-        page.fill("#phone", phone)
-        step("1-sign-in")
-        page.click("#get-code")
-        code = sms_to(phone_gateway, phone, r"验证码是(\d{6})")
-        page.fill("#code", code)
-        page.click("#sign-in")
-        page.wait_for_selector("#signup-form:not([hidden])")
-        page.fill("#signup-form [name=name]", "周末志愿者")
-        page.fill("#signup-form [name=address]", "重庆市渝北区龙溪街道")
-        page.fill("#signup-form [name=skills]", "心理疏导，陪伴")
-        step("2-sign-up")
-        page.click("#sign-up")
-        page.wait_for_selector("#view-invitations:not([hidden]) li.empty")
-        step("3-no-invitations")
-        person = next(p for p in call(live_server, admin, "GET", "/volunteers?per_page=100") if p["phone"] == phone)
-        assert person["skills"] == ["心理疏导", "陪伴"] and person["district"] == "渝北区"
+    # Sign up: the code comes from the SMS the gateway received.
+    page.goto("/v")
+    page.fill("#phone", phone)
+    step("1-sign-in")
+    page.click("#get-code")
+    code = sms_to(phone_gateway, phone, r"验证码是(\d{6})")
+    page.fill("#code", code)
+    page.click("#sign-in")
+    page.wait_for_selector("#signup-form:not([hidden])")
+    page.fill("#signup-form [name=name]", "周末志愿者")
+    page.fill("#signup-form [name=address]", "重庆市渝北区龙溪街道")
+    page.fill("#signup-form [name=skills]", "心理疏导，陪伴")
+    step("2-sign-up")
+    page.click("#sign-up")
+    page.wait_for_selector("#view-invitations:not([hidden]) li.empty")
+    step("3-no-invitations")
+    person = next(p for p in call(live_server, admin, "GET", "/volunteers?per_page=100") if p["phone"] == phone)
+    assert person["skills"] == ["心理疏导", "陪伴"] and person["district"] == "渝北区"
 
-        # The station invites them; the SMS carries a one-tap link.
-        task = call(live_server, admin, "POST", "/tasks", {
-            "station_id": station["id"], "title": "周六敬老院探访", "starts_at": "2099-01-10T09:00",
-            "ends_at": "2099-01-10T12:00", "location": {"lat": 29.6, "lon": 106.54}, "address": "重庆市渝北区龙溪街道敬老院"})
-        call(live_server, admin, "POST", f"/tasks/{task['id']}/assignments", {"volunteer_id": person["id"]})
-        link = sms_to(phone_gateway, phone, r"(/v/i/[A-Za-z0-9_.-]+)")
-        page.goto(link)
-        page.wait_for_selector("#link-card h3")
-        assert page.inner_text("#link-card h3") == "周六敬老院探访"
-        step("4-link")
-        page.click("#link-accept")
-        page.wait_for_selector("#flash:not([hidden])")
-        assert "已接受" in page.inner_text("#flash")
-        assert call(live_server, admin, "GET", f"/tasks/{task['id']}/assignments")[0]["status"] == "accepted"
+    # The station invites them; the SMS carries a one-tap link.
+    task = call(live_server, admin, "POST", "/tasks", {
+        "station_id": station["id"], "title": "周六敬老院探访", "starts_at": "2099-01-10T09:00",
+        "ends_at": "2099-01-10T12:00", "location": {"lat": 29.6, "lon": 106.54}, "address": "重庆市渝北区龙溪街道敬老院"})
+    call(live_server, admin, "POST", f"/tasks/{task['id']}/assignments", {"volunteer_id": person["id"]})
+    link = sms_to(phone_gateway, phone, r"(/v/i/[A-Za-z0-9_.-]+)")
+    page.goto(link)
+    page.wait_for_selector("#link-card h3")
+    assert page.inner_text("#link-card h3") == "周六敬老院探访"
+    step("4-link")
+    page.click("#link-accept")
+    page.wait_for_selector("#flash:not([hidden])")
+    assert "已接受" in page.inner_text("#flash")
+    assert call(live_server, admin, "GET", f"/tasks/{task['id']}/assignments")[0]["status"] == "accepted"
 
-        # Under upcoming, with a direction from home.
-        page.goto("/v#/upcoming")
-        page.wait_for_selector("#upcoming-list .card h3")
-        card = page.inner_text("#upcoming-list .card")
-        assert "周六敬老院探访" in card and "1月10日 周六 09:00–12:00" in card and "距家约" in card
-        step("5-upcoming")
+    # Under upcoming, with a direction from home.
+    page.goto("/v#/upcoming")
+    page.wait_for_selector("#upcoming-list .card h3")
+    card = page.inner_text("#upcoming-list .card")
+    assert "周六敬老院探访" in card and "1月10日 周六 09:00–12:00" in card and "距家约" in card
+    step("5-upcoming")
 
-        # Free time: Saturday morning, from the week grid.
-        page.click("#tabs a[data-tab=profile]")
-        page.wait_for_selector("#view-profile:not([hidden])")
-        page.check("#slot-sat-morning")
-        page.check("#slot-sat-afternoon")
-        step("6-profile")
-        page.click("#save-profile")
-        page.wait_for_selector("#flash:has-text('已保存')")
-        saved = call(live_server, admin, "GET", f"/volunteers/{person['id']}")["availability"]
-        assert saved == [{"day": "sat", "start": "08:00", "end": "18:00"}]
+    # Free time: Saturday morning, from the week grid.
+    page.click("#tabs a[data-tab=profile]")
+    page.wait_for_selector("#view-profile:not([hidden])")
+    page.check("#slot-sat-morning")
+    page.check("#slot-sat-afternoon")
+    step("6-profile")
+    page.click("#save-profile")
+    page.wait_for_selector("#flash:has-text('已保存')")
+    saved = call(live_server, admin, "GET", f"/volunteers/{person['id']}")["availability"]
+    assert saved == [{"day": "sat", "start": "08:00", "end": "18:00"}]
 
-        # The service certificate downloads as a PDF.
-        page.click("#tabs a[data-tab=history]")
-        page.wait_for_selector("#view-history:not([hidden])")
-        step("7-history")
-        with page.expect_download() as download:
-            page.click("#certificate")
-        with open(download.value.path(), "rb") as pdf:
-            assert pdf.read(5) == b"%PDF-"
-        browser.close()
-    assert errors == [], errors  # no script errors, no CSP violations
+    # The service certificate downloads as a PDF.
+    page.click("#tabs a[data-tab=history]")
+    page.wait_for_selector("#view-history:not([hidden])")
+    step("7-history")
+    with page.expect_download() as download:
+        page.click("#certificate")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"

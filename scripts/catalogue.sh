@@ -3,8 +3,8 @@
 # merge into the Chinese catalogue (new entries come empty: translate them), compile it.
 set -e
 cd "$(dirname "$0")/.."
-pybabel extract -F babel.cfg -k msg -k N_ --no-default-keywords --sort-by-file --no-wrap --omit-header \
+pybabel -q extract -F babel.cfg -k msg -k N_ --no-default-keywords --sort-by-file --no-wrap --omit-header \
     -o web/translations/messages.pot . > /dev/null
-pybabel update -i web/translations/messages.pot -d web/translations -l zh --no-wrap --no-fuzzy-matching \
+pybabel -q update -i web/translations/messages.pot -d web/translations -l zh --no-wrap --no-fuzzy-matching \
     --ignore-obsolete > /dev/null
 pybabel compile -d web/translations --statistics

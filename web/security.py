@@ -123,7 +123,7 @@ def limit_body():
     else:
         limit = config["MAX_JSON_BODY"]
     request.max_content_length = limit
-    too_large = PayloadTooLarge(msg('the body is larger than the {limit} bytes allowed here', limit=limit))
+    too_large = PayloadTooLarge(msg("the body is larger than the {limit} bytes allowed here", limit=limit))
     if (request.content_length or 0) > limit:
         raise too_large
     if not request.is_json:
@@ -137,8 +137,8 @@ def limit_body():
     depth = config["MAX_JSON_DEPTH"]
     if json_too_deep(body, depth):
         # json.loads recurses per level: deep enough, it fails with RecursionError (a 500).
-        raise BadRequest(msg('JSON nested deeper than {depth} levels',
-                             depth=depth), {"_body": [msg('at most {depth} levels of nesting', depth=depth)]})
+        raise BadRequest(msg("JSON nested deeper than {depth} levels",
+                             depth=depth), {"_body": [msg("at most {depth} levels of nesting", depth=depth)]})
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string (no nested quantifiers: no backtracking blow-up)

@@ -33,7 +33,7 @@ def require(actor, *roles):
     if actor.role is None:
         raise Unauthorized(msg("this needs a bearer token"))
     if actor.role not in roles:
-        raise Forbidden(msg('the {actor_role} role may not do this', actor_role=actor.role))
+        raise Forbidden(msg("the {actor_role} role may not do this", actor_role=actor.role))
     return actor
 
 
@@ -46,7 +46,7 @@ def require_station(actor, station_id):
     """Coordinators act only for their own stations (403 otherwise); admins for all."""
     require(actor, *STAFF)
     if not acts_for(actor, station_id):
-        raise Forbidden(msg('not a coordinator of station {station_id}', station_id=station_id))
+        raise Forbidden(msg("not a coordinator of station {station_id}", station_id=station_id))
 
 
 def is_staff(actor):
@@ -80,7 +80,7 @@ def station_row(actor, model, object_id, label, roles=STAFF):
     require(actor, *roles)
     row = db.session.get(model, object_id)
     if row is None or (actor.role == "coordinator" and row.station_id not in actor.station_ids):
-        raise NotFound(msg('no {label} with id {object_id}', label=label, object_id=object_id))
+        raise NotFound(msg("no {label} with id {object_id}", label=label, object_id=object_id))
     return row
 
 
@@ -88,7 +88,7 @@ def station_or_404(station_id):
     """The station (stations are public), or a 404 naming it."""
     station = db.session.get(Station, station_id)
     if station is None:
-        raise NotFound(msg('no station with id {station_id}', station_id=station_id))
+        raise NotFound(msg("no station with id {station_id}", station_id=station_id))
     return station
 
 
@@ -129,7 +129,7 @@ def station_task_fields(actor, task_id):
     require(actor, *STAFF)
     row = db.session.connection().execute(_MATCH_TASK, {"task_id": task_id}).first()
     if row is None or (actor.role == "coordinator" and row.station_id not in actor.station_ids):
-        raise NotFound(msg('no task with id {task_id}', task_id=task_id))
+        raise NotFound(msg("no task with id {task_id}", task_id=task_id))
     return row
 
 
@@ -152,7 +152,7 @@ def visible_assignment(actor, assignment_id, options=()):
         or (actor.role == "coordinator" and assignment.task.station_id in actor.station_ids)
         or (actor.role == "volunteer" and assignment.volunteer_id == actor.volunteer_id))
     if not visible:
-        raise NotFound(msg('no assignment with id {assignment_id}', assignment_id=assignment_id))
+        raise NotFound(msg("no assignment with id {assignment_id}", assignment_id=assignment_id))
     return assignment
 
 
@@ -245,7 +245,7 @@ def visible_person(actor, volunteer_id):
     require(actor, *EVERYONE)
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None or not can_see_person(actor, volunteer):
-        raise NotFound(msg('no person with id {volunteer_id}', volunteer_id=volunteer_id))
+        raise NotFound(msg("no person with id {volunteer_id}", volunteer_id=volunteer_id))
     return volunteer
 
 
@@ -363,7 +363,7 @@ def check_invitee(actor, task, volunteer_id, person, could_serve):
     if actor.role != "coordinator":
         return
     if person is None or not (can_see_person(actor, person) or could_serve(task, person.id)):
-        raise ValidationError({"volunteer_id": [msg('no person with id {volunteer_id} who could serve on this task',
+        raise ValidationError({"volunteer_id": [msg("no person with id {volunteer_id} who could serve on this task",
                                                     volunteer_id=volunteer_id)]})
 
 

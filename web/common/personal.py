@@ -32,7 +32,7 @@ def normalize_phone(raw):
     if not text.isascii():
         raise ValueError(_ASCII_ONLY)
     if len(text) != 11:
-        raise ValueError(msg('must be an 11-digit mobile number, got {len_text} digits', len_text=len(text)))
+        raise ValueError(msg("must be an 11-digit mobile number, got {len_text} digits", len_text=len(text)))
     if not _MOBILE.fullmatch(text):
         raise ValueError(msg("is not a Chinese mobile number (11 digits starting 13-19)"))
     return text
@@ -54,20 +54,20 @@ def normalize_id_number(raw, today=None):
     """Return a validated 18-character resident ID number (upper-case X), or raise ValueError."""
     text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "").upper()
     if len(text) != 18:
-        raise ValueError(msg('must have 18 characters, got {len_text}', len_text=len(text)))
+        raise ValueError(msg("must have 18 characters, got {len_text}", len_text=len(text)))
     if not (text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
         raise ValueError(msg("must be 17 digits followed by a digit or X"))
     if not text.isascii():
         raise ValueError(_ASCII_ONLY)
     if text[:2] not in _PROVINCE_CODES:
-        raise ValueError(msg('region code {text_6} is not a Chinese administrative division', text_6=text[:6]))
+        raise ValueError(msg("region code {text_6} is not a Chinese administrative division", text_6=text[:6]))
     try:
         born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise ValueError(msg('birth date {text_6_14} is not a real date', text_6_14=text[6:14])) from None
+        raise ValueError(msg("birth date {text_6_14} is not a real date", text_6_14=text[6:14])) from None
     today = today or dt.date.today()
     if born.year < 1900 or born > today:
-        raise ValueError(msg('birth date {born_isoformat} is not plausible', born_isoformat=born.isoformat()))
+        raise ValueError(msg("birth date {born_isoformat} is not plausible", born_isoformat=born.isoformat()))
     if id_check_char(text[:17]) != text[17]:
         raise ValueError(msg("check digit does not match (GB 11643)"))
     return text

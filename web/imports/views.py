@@ -78,7 +78,7 @@ class Imports(MethodView):
         check_station(station_id)
         upload = files["file"]
         if os.path.splitext(upload.filename or "")[1].lower() not in jobs.SUFFIXES:
-            abort(422, errors={"file": [msg('must be one of {suffixes}', suffixes=', '.join(jobs.SUFFIXES))]})
+            abort(422, errors={"file": [msg("must be one of {suffixes}", suffixes=', '.join(jobs.SUFFIXES))]})
         return jobs.start(upload, station_id=station_id, dry_run=form["dry_run"], actor=principal)
 
 
@@ -98,6 +98,6 @@ class ImportReport(MethodView):
         job = job_or_404(job_id)
         data = jobs.report(job)  # a done job's, or the rows before the stop of one that stopped part-way
         if data is None:
-            abort(404, message=msg('import {job_id} has no report (yet)', job_id=job_id))
+            abort(404, message=msg("import {job_id} has no report (yet)", job_id=job_id))
         return Response(data, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="import-{job_id}-report.csv"'})

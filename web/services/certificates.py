@@ -22,7 +22,7 @@ ISSUER_OF_LAST_RESORT = "volmatch"
 def certificate(actor, volunteer_id, lang="zh"):
     """The person's certificate as PDF bytes (the person themself, or admins); the read is audited."""
     if lang not in certificate_pdf.LANGUAGES:
-        raise ValidationError({"lang": [msg('one of {languages}',
+        raise ValidationError({"lang": [msg("one of {languages}",
                                             languages=', '.join(certificate_pdf.LANGUAGES))]})
     person = policy.own_person(actor, volunteer_id, msg("a person's certificates are theirs: ask them, or an admin"))
     pdf = certificate_pdf.render(certificate_data(person), lang)

@@ -62,16 +62,16 @@ def seats_taken(task_id):
 def check_invitable(task, person):
     """Refuse (409) an invitation that could never be accepted."""
     if task.status != "open":
-        raise Conflict("task", msg('task {task_id} is {task_status}: it takes no more invitations',
+        raise Conflict("task", msg("task {task_id} is {task_status}: it takes no more invitations",
                                    task_id=task.id, task_status=task.status))
     if not person.active:
-        raise Conflict("volunteer_id", msg('person {person_id} is not active', person_id=person.id))
+        raise Conflict("volunteer_id", msg("person {person_id} is not active", person_id=person.id))
     if task.role != "any" and person.role != task.role:
-        raise Conflict("volunteer_id", msg('task {task_id} needs a {task_role}; person {person_id} is a {person_role}',
+        raise Conflict("volunteer_id", msg("task {task_id} needs a {task_role}; person {person_id} is a {person_role}",
                                            task_id=task.id, task_role=task.role, person_id=person.id, person_role=person.role))
     clash = overlapping_booking(person.id, task.starts_at, task.ends_at, exclude_task_id=task.id)
     if clash is not None:
-        raise Conflict("volunteer_id", msg('person {person_id} is already booked at that time (task {clash_id}, {clash_title})',
+        raise Conflict("volunteer_id", msg("person {person_id} is already booked at that time (task {clash_id}, {clash_title})",
                                            person_id=person.id, clash_id=clash.id, clash_title=clash.title))
 
 
@@ -93,7 +93,7 @@ def invite_person(task, volunteer_id, plan_id=None):
     tasks, persons = lock_booking([task.id], [volunteer_id])  # a cancel or a booking may be racing this
     task, person = tasks[task.id], persons.get(volunteer_id)
     if person is None:
-        raise ValidationError({"volunteer_id": [msg('no person with id {volunteer_id}', volunteer_id=volunteer_id)]})
+        raise ValidationError({"volunteer_id": [msg("no person with id {volunteer_id}", volunteer_id=volunteer_id)]})
     check_invitable(task, person)
     assignment = db.session.scalar(select(Assignment).where(Assignment.task_id == task.id,
                                                             Assignment.volunteer_id == volunteer_id))
@@ -139,7 +139,7 @@ def change(actor, assignment_id, data):
         _transition(actor, assignment, target, data, by_station)
     if "rating" in data or "comment" in data:
         if assignment.status != "completed":
-            raise Conflict("status", msg('assignment {assignment_id} is {assignment_status}: only a completed one is rated',
+            raise Conflict("status", msg("assignment {assignment_id} is {assignment_status}: only a completed one is rated",
                                          assignment_id=assignment.id, assignment_status=assignment.status))
         assignment.rating = data.get("rating", assignment.rating)
         assignment.comment = data.get("comment", assignment.comment)
@@ -154,21 +154,21 @@ def _transition(actor, assignment, target, data, by_station):
     task, person = tasks[assignment.task_id], persons[assignment.volunteer_id]
     db.session.refresh(assignment)  # the state as of now, under the lock
     if target not in TRANSITIONS.get(assignment.status, ()):
-        raise Conflict("status", msg('assignment {assignment_id} is {assignment_status}; it cannot become {target}',
+        raise Conflict("status", msg("assignment {assignment_id} is {assignment_status}; it cannot become {target}",
                                      assignment_id=assignment.id, assignment_status=assignment.status, target=target))
     now = utcnow()
     if target == "accepted":
         if task.status in ("cancelled", "done"):
-            raise Conflict("status", msg('task {task_id} is {task_status}', task_id=task.id, task_status=task.status))
+            raise Conflict("status", msg("task {task_id} is {task_status}", task_id=task.id, task_status=task.status))
         if not by_station and now >= task.ends_at:  # the station may record the past; a person may not
-            raise Conflict("status", msg('task {task_id} has ended: ask the station to record your service', task_id=task.id))
+            raise Conflict("status", msg("task {task_id} has ended: ask the station to record your service", task_id=task.id))
         taken = seats_taken(task.id)
         if taken >= task.headcount:
-            raise Conflict("status", msg('task {task_id} is full: {taken} of {task_headcount} places taken',
+            raise Conflict("status", msg("task {task_id} is full: {taken} of {task_headcount} places taken",
                                          task_id=task.id, taken=taken, task_headcount=task.headcount))
         clash = overlapping_booking(person.id, task.starts_at, task.ends_at, exclude_task_id=task.id)
         if clash is not None:
-            raise Conflict("status", msg('person {person_id} is already booked at that time (task {clash_id}, {clash_title})',
+            raise Conflict("status", msg("person {person_id} is already booked at that time (task {clash_id}, {clash_title})",
                                          person_id=person.id, clash_id=clash.id, clash_title=clash.title))
         assignment.responded_at = now
     elif target == "declined":
@@ -202,7 +202,7 @@ def _record_hours(actor, assignment, task, person, data, by_station, now):
     if hours is None:
         raise ValidationError({"hours": [msg("give the hours served when completing")]})
     if now < task.starts_at:
-        raise Conflict("status", msg('task {task_id} has not started yet: it cannot be completed', task_id=task.id))
+        raise Conflict("status", msg("task {task_id} has not started yet: it cannot be completed", task_id=task.id))
     window = _window_hours(task)
     reason = data.get("reason")
     if hours > window + 1e-9:
@@ -232,7 +232,7 @@ def review_record(actor, record_id, data):
     tasks, persons = lock_booking([record.task_id], [record.volunteer_id], changes_people=True)
     db.session.refresh(record)
     if record.status != "pending":
-        raise Conflict("status", msg('service record {record_id} is already {record_status}',
+        raise Conflict("status", msg("service record {record_id} is already {record_status}",
                                      record_id=record.id, record_status=record.status))
     task, person = tasks[record.task_id], persons[record.volunteer_id]
     reviewer = actor.label

@@ -50,7 +50,7 @@ def open_link(token, secret, now=None):
     if now >= assignment.task.starts_at:
         raise Conflict("link", msg("the task has started: this link has expired"))
     if assignment.status != "invited":
-        raise Conflict("link", msg('this invitation is {assignment_status}: it cannot be answered here any more',
+        raise Conflict("link", msg("this invitation is {assignment_status}: it cannot be answered here any more",
                                    assignment_status=assignment.status))
     return assignment
 

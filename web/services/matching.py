@@ -90,7 +90,7 @@ def for_body(actor, index_cache, body):
         policy.require_station(actor, body["station_id"])
         station = db.session.get(Station, body["station_id"])
         if station is None:
-            raise ValidationError({"station_id": [msg('no station with id {station_id}',
+            raise ValidationError({"station_id": [msg("no station with id {station_id}",
                                                       station_id=body['station_id'])]})
         if "lat" not in body:
             body.update(lat=station.lat, lon=station.lon)

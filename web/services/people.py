@@ -52,7 +52,7 @@ def personal_fields(data):
 def check_station(station_id, field="station_id"):
     """Refuse a reference to a station that does not exist (a 422 on the field)."""
     if station_id is not None and db.session.get(Station, station_id) is None:
-        raise ValidationError({field: [msg('no station with id {station_id}', station_id=station_id)]})
+        raise ValidationError({field: [msg("no station with id {station_id}", station_id=station_id)]})
 
 
 def check_unique(data, exclude_id=None):
@@ -65,7 +65,7 @@ def check_unique(data, exclude_id=None):
         if exclude_id is not None:
             stmt = stmt.where(Volunteer.id != exclude_id)
         if db.session.scalar(stmt.limit(1)) is not None:
-            raise Conflict(field, msg('another person already has this {field}', field=field))
+            raise Conflict(field, msg("another person already has this {field}", field=field))
 
 
 def create(actor, data, sent):

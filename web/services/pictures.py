@@ -34,7 +34,7 @@ def readable(actor, picture_id):
     policy.may_read_reports(actor)
     picture = db.session.get(ReportPicture, picture_id)
     if picture is None:
-        raise NotFound(msg('no picture with id {picture_id}', picture_id=picture_id))
+        raise NotFound(msg("no picture with id {picture_id}", picture_id=picture_id))
     return picture
 
 

@@ -31,7 +31,7 @@ def _tasks(station, data):
         found = {t.id: t for t in tasks}
         missing = [i for i in data["task_ids"] if i not in found or found[i].station_id != station.id]
         if missing:
-            raise ValidationError({"task_ids": [msg('no task of station {station_id} with id {ids}',
+            raise ValidationError({"task_ids": [msg("no task of station {station_id} with id {ids}",
                                                     station_id=station.id, ids=', '.join(map(str, missing)))]})
         closed = [t for t in tasks if t.status != "open"]
         if closed:
@@ -43,7 +43,7 @@ def _tasks(station, data):
                                Task.ends_at > data["from_"], Task.starts_at < data["to"])
             .order_by(Task.starts_at, Task.id).limit(MAX_TASKS + 1)).all()
         if len(tasks) > MAX_TASKS:
-            raise ValidationError({"to": [msg('more than {max_tasks} open tasks in this range: plan a shorter one',
+            raise ValidationError({"to": [msg("more than {max_tasks} open tasks in this range: plan a shorter one",
                                               max_tasks=MAX_TASKS)]})
     return sorted(tasks, key=lambda t: (t.starts_at, t.id))
 
@@ -87,7 +87,7 @@ def _plannable(actor, station_id, data):
     seats = _open_seats(tasks)
     if sum(seats) > MAX_SEATS:  # the solver's memory grows with seats x candidates
         raise ValidationError({"task_ids" if "task_ids" in data else "to": [
-            msg('{seats} open seats: plan at most {max_seats} at once', seats=sum(seats), max_seats=MAX_SEATS)]})
+            msg("{seats} open seats: plan at most {max_seats} at once", seats=sum(seats), max_seats=MAX_SEATS)]})
     return station, tasks, seats
 
 
@@ -192,7 +192,7 @@ def commit(actor, plan_id):
     """Invite everyone the plan proposes, or nobody: 409 naming each seat whose person is no longer available."""
     plan = policy.station_plan(actor, plan_id)
     if plan.status != "proposed":
-        raise Conflict("status", msg('plan {plan_id} is {plan_status} already', plan_id=plan.id, plan_status=plan.status))
+        raise Conflict("status", msg("plan {plan_id} is {plan_status} already", plan_id=plan.id, plan_status=plan.status))
     task_ids = [s["task_id"] for s in plan.seats]
     tasks, people = lock_booking(task_ids, [s["volunteer_id"] for s in plan.seats])
     taken = _taken(task_ids)

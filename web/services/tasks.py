@@ -39,7 +39,7 @@ def _station(station_id):
     """The referenced station, or a 422 on `station_id`."""
     station = db.session.get(Station, station_id)
     if station is None:
-        raise ValidationError({"station_id": [msg('no station with id {station_id}', station_id=station_id)]})
+        raise ValidationError({"station_id": [msg("no station with id {station_id}", station_id=station_id)]})
     return station
 
 
@@ -135,10 +135,10 @@ def update(actor, task_id, data):
         raise Conflict("status", msg("task is done and cannot be cancelled"))
     accepted = engagement.seats_taken(task.id)
     if data.get("headcount", task.headcount) < accepted:
-        raise Conflict("headcount", msg('{accepted} people have accepted or served already; cancel some first',
+        raise Conflict("headcount", msg("{accepted} people have accepted or served already; cancel some first",
                                         accepted=accepted))
     if accepted and (starts != task.starts_at or ends != task.ends_at) and data.get("status") != "cancelled":
-        raise Conflict("starts_at", msg('{accepted} people have accepted this time; cancel them first, or the task',
+        raise Conflict("starts_at", msg("{accepted} people have accepted this time; cancel them first, or the task",
                                         accepted=accepted))
     was_cancelled = task.status == "cancelled"
     told = {key: getattr(task, key) for key in TOLD}  # the time and place people on it were told

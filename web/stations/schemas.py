@@ -37,7 +37,7 @@ class StationSchema(PlacedSchema):
         must not point it at a machine inside the deployment's network."""
         allowed = current_app.config["GROUP_WEBHOOK_HOSTS"]
         if value is not None and urlsplit(value).hostname not in allowed:
-            raise ValidationError(msg('must be a group robot on {allowed}', allowed=', '.join(allowed)))
+            raise ValidationError(msg("must be a group robot on {allowed}", allowed=', '.join(allowed)))
 
 
 class StationPatchSchema(StationSchema):

@@ -43,7 +43,7 @@ class Queue:
         try:
             return self.tasks[name](*args)
         except (RedisError, sqlite3.Error, OSError) as exc:
-            raise ServiceUnavailable(msg('the task queue is unreachable ({error}): try again later',
+            raise ServiceUnavailable(msg("the task queue is unreachable ({error}): try again later",
                                          error=type(exc).__name__)) from exc
 
 

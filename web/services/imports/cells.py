@@ -241,11 +241,11 @@ def _read_part(part):
                 runs.append([run_kind, values, match.start(), match.end()])
         pos = match.end()
     if not runs:
-        raise ValueError(msg('cannot read {part} as days and times', part=_quote(part)))
+        raise ValueError(msg("cannot read {part} as days and times", part=_quote(part)))
     if runs[0][0] == "times" and len(runs) == 2:  # '9-12 Sat', '上午 周六'
         runs = [runs[1], runs[0]]
     elif runs[0][0] == "times" and len(runs) > 2:
-        raise ValueError(msg('cannot read {part} as days and times: put each day before its times', part=_quote(part)))
+        raise ValueError(msg("cannot read {part} as days and times: put each day before its times", part=_quote(part)))
     groups = []  # [days, spans, start, end]
     for kind, values, start, end in runs:
         if kind == "days":

@@ -656,7 +656,7 @@ def import_volunteers(path, *, mapping=None, dry_run=False, report_path=None, st
     name = os.path.basename(path)  # messages say the file's own name, never the server's folder
     actor = dataclasses.replace(actor, via=f"import {name}"[:300]) if actor else command_line(f"import {name}")
     if station_id is not None and db.session.get(Station, station_id) is None:
-        raise TableError(msg('--station {station_id}: no such station', station_id=station_id))
+        raise TableError(msg("--station {station_id}: no such station", station_id=station_id))
     limits = Limits(rows=max_rows, columns=max_columns, cell_chars=max_cell_chars, shared_strings=max_shared_strings,
                     shared_strings_bytes=max_shared_strings_bytes, unzipped_bytes=max_unzipped_bytes)
     kind, _, headers, rows, close = open_table(path, limits=limits, encoding=encoding, sheet=sheet,
@@ -681,7 +681,7 @@ def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, p
     found = read_headers(headers, mapping, sample)
     columns = found.columns
     if "name" not in columns.values():
-        raise TableError(msg('{name}: no name column (looked for 姓名/name; found: {found})',
+        raise TableError(msg("{name}: no name column (looked for 姓名/name; found: {found})",
                              name=name, found=', '.join(listed(headers)) or 'nothing'))
     summary = Summary(path=name, dry_run=dry_run, columns_read=found.read,
                       unknown_columns=listed(found.unknown, chars=160))  # listed: a job's message stays small

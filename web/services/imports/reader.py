@@ -115,7 +115,7 @@ def open_table(path, *, limits, encoding=None, sheet=None, is_header=None):
     """
     name = os.path.basename(path)
     if not os.path.isfile(path):
-        raise TableError(msg('{name}: no such file', name=name))
+        raise TableError(msg("{name}: no such file", name=name))
     kind = _kind(path)
     try:
         if kind == "xlsx":
@@ -127,7 +127,7 @@ def open_table(path, *, limits, encoding=None, sheet=None, is_header=None):
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a parser raises on a damaged file, the file is unreadable
-        raise TableError(msg('{name}: cannot read as {kind}: {why}', name=name, kind=kind, why=_why(exc, path))) from None
+        raise TableError(msg("{name}: cannot read as {kind}: {why}", name=name, kind=kind, why=_why(exc, path))) from None
     kind, encoding, headers, rows, close = table
     return kind, encoding, headers, _bounded(rows, path, limits), close
 
@@ -146,7 +146,7 @@ def _bounded(rows, path, limits):
     except TableError as exc:
         yield number, exc
     except Exception as exc:  # noqa: BLE001 - whatever a parser raises on a damaged file
-        yield number, TableError(msg('{name}: cannot read past row {number}: {why}',
+        yield number, TableError(msg("{name}: cannot read past row {number}: {why}",
                                      name=name, number=number, why=_why(exc, path)))
 
 
@@ -184,12 +184,12 @@ def _csv(path, name, encoding, is_header, limits):
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if b"\x00" in sample:
-        raise TableError(msg('{name}: binary data, not a CSV table', name=name))
+        raise TableError(msg("{name}: binary data, not a CSV table", name=name))
     encoding = encoding or _encoding(sample)
     try:
         text = sample.decode(encoding, errors="ignore")
     except LookupError:
-        raise TableError(msg('{name}: unknown encoding {encoding!r}', name=name, encoding=clip(encoding, 40))) from None
+        raise TableError(msg("{name}: unknown encoding {encoding!r}", name=name, encoding=clip(encoding, 40))) from None
     try:
         delimiter = csv.Sniffer().sniff("\n".join(text[:SNIFF_CHARS].splitlines()[:20]), delimiters=",\t;").delimiter
     except csv.Error:
@@ -200,11 +200,11 @@ def _csv(path, name, encoding, is_header, limits):
     try:
         found = _find_header(((reader.line_num, cells[:limits.columns + 1]) for cells in reader), is_header)
         if found is None:
-            raise TableError(msg('{name}: empty file', name=name))
+            raise TableError(msg("{name}: empty file", name=name))
         headers = _header(found[1], name, limits)
     except UnicodeDecodeError:
         handle.close()
-        raise TableError(msg('{name}: not {encoding} text; pass --encoding', name=name, encoding=encoding)) from None
+        raise TableError(msg("{name}: not {encoding} text; pass --encoding", name=name, encoding=encoding)) from None
     except BaseException:
         handle.close()
         raise
@@ -224,7 +224,7 @@ def _csv(path, name, encoding, is_header, limits):
                         f"a cell of more than {CSV_FIELD_FACTOR * limits.cell_chars:,} characters, not read (a cell may "
                         f"have at most {limits.cell_chars:,}: IMPORT_MAX_CELL_CHARS)") if "field limit" in str(exc) else exc)
                 except UnicodeDecodeError:  # met a few kilobytes ahead (text is decoded in blocks)
-                    raise TableError(msg('{name}: not {encoding} text after line {line}; pass --encoding',
+                    raise TableError(msg("{name}: not {encoding} text after line {line}; pass --encoding",
                                          name=name, encoding=encoding, line=reader.line_num)) from None
 
     return "csv", encoding, headers, rows(), handle.close
@@ -236,13 +236,13 @@ def _xlsx(path, name, sheet, is_header, limits):
     try:
         book = _load_workbook(path, name, limits)
     except (zipfile.BadZipFile, InvalidFileException) as exc:
-        raise TableError(msg('{name}: not an Excel .xlsx workbook ({why})', name=name, why=_why(exc, path))) from None
+        raise TableError(msg("{name}: not an Excel .xlsx workbook ({why})", name=name, why=_why(exc, path))) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise TableError(msg('{name}: no sheet named {sheet!r} (sheets: {sheets})',
+            raise TableError(msg("{name}: no sheet named {sheet!r} (sheets: {sheets})",
                                  name=name, sheet=clip(sheet, 40), sheets=', '.join(listed(book.sheetnames))))
         if not book.worksheets:
-            raise TableError(msg('{name}: no sheet to read', name=name))
+            raise TableError(msg("{name}: no sheet to read", name=name))
         worksheet = book[sheet] if sheet else book.worksheets[0]
         # The declared size (<dimension>) is the file's word: openpyxl would pad every row to its width
         # (A1:XFD100001: 16,384 cells a row) and stop at its last row (A1:C2: the rest of the rows lost).
@@ -252,7 +252,7 @@ def _xlsx(path, name, sheet, is_header, limits):
                              is_header)
         top.close()
         if found is None:
-            raise TableError(msg('{name}: the sheet is empty', name=name))
+            raise TableError(msg("{name}: the sheet is empty", name=name))
         start, headers = found[0] + 1, _header(found[1], name, limits)
     except BaseException:
         book.close()
@@ -263,7 +263,7 @@ def _xlsx(path, name, sheet, is_header, limits):
     def rows():
         for n, values in cells:
             if n > EXCEL_LAST_ROW:  # openpyxl yields every row number up to the next row the file names
-                raise TableError(msg('{name}: stopped at row {n:,}: a sheet has at most {most:,} rows',
+                raise TableError(msg("{name}: stopped at row {n:,}: a sheet has at most {most:,} rows",
                                      name=name, n=n, most=EXCEL_LAST_ROW))
             if any(v not in (None, "") for v in values):
                 yield n, list(values)
@@ -308,7 +308,7 @@ class _Workbook(zipfile.ZipFile):
         try:
             total = sum(part.file_size for part in self.infolist())  # zipfile never inflates past these sizes
             if total > limits.unzipped_bytes:
-                raise TableError(msg('{name}: unzips to {total:,} bytes, more than {most:,} (IMPORT_MAX_UNZIPPED_BYTES)',
+                raise TableError(msg("{name}: unzips to {total:,} bytes, more than {most:,} (IMPORT_MAX_UNZIPPED_BYTES)",
                                      name=name, total=total, most=limits.unzipped_bytes))
             types = ElementTree.fromstring(self.read("[Content_Types].xml"))
             for part in types.iter(f"{CONTENT_TYPES}Override"):
@@ -350,7 +350,7 @@ class _Workbook(zipfile.ZipFile):
         """A part read whole: refused past WHOLE_PART_BYTES."""
         size = self.getinfo(getattr(name, "filename", name)).file_size
         if size > WHOLE_PART_BYTES:
-            raise TableError(msg('{name}: {part} unzips to {size:,} bytes, more than a part that is not a sheet may ({most:,})',
+            raise TableError(msg("{name}: {part} unzips to {size:,} bytes, more than a part that is not a sheet may ({most:,})",
                                  name=self.label, part=clip(getattr(name, 'filename', name), 60), size=size,
                                  most=WHOLE_PART_BYTES))
         return super().read(name, pwd)
@@ -361,7 +361,7 @@ class _Workbook(zipfile.ZipFile):
         if mode == "r" and part not in self.scanned:
             with super().open(part) as handle:
                 if _widest_row(handle, self.limits.columns) > self.limits.columns:
-                    raise TableError(msg('{name}: a row of {part} has more than {most} cells (IMPORT_MAX_COLUMNS)',
+                    raise TableError(msg("{name}: a row of {part} has more than {most} cells (IMPORT_MAX_COLUMNS)",
                                          name=self.label, part=clip(part, 60), most=self.limits.columns))
             self.scanned.add(part)
         return super().open(name, mode, pwd, **kwargs)
@@ -416,9 +416,9 @@ def _jsonl(path, name, limits):
     try:
         first = next(stream, None)
         if first is None:
-            raise TableError(msg('{name}: empty file', name=name))
+            raise TableError(msg("{name}: empty file", name=name))
         if not isinstance(first[1], dict):
-            raise TableError(msg('{name}: line {line} is not a JSON object', name=name, line=first[0]))
+            raise TableError(msg("{name}: line {line} is not a JSON object", name=name, line=first[0]))
     except BaseException:
         handle.close()
         raise

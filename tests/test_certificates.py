@@ -202,6 +202,9 @@ def test_the_certificate_is_in_the_audit_log(anon, client, make_token, served, s
     issued = [(e["actor"].split("#")[0], e["fields"], e["path"]) for e in entries if e["action"] == "certificate"]
     assert sorted(issued) == [("admin", ["id_number"], f"/api/v1/volunteers/{served['id']}/certificate"),
                               ("volunteer", ["id_number"], f"/api/v1/volunteers/{served['id']}/certificate")]
+    only = client.get(f"/api/v1/audit?volunteer_id={served['id']}&action=certificate")  # the log is filtered by it
+    assert only.status_code == 200 and {e["action"] for e in only.get_json()} == {"certificate"}, only.get_json()
+    assert len(only.get_json()) == 2
 
 
 def test_openapi_documents_a_pdf(client):

@@ -33,7 +33,8 @@ class AuditQuerySchema(BaseSchema):
 
     volunteer_id = Id(strict=False)
     token_id = Id(strict=False)
-    action = fields.String(validate=validate.OneOf(["read", "create", "update", "delete", "match", "plan"]))
+    action = fields.String(validate=validate.OneOf(["read", "create", "update", "delete", "match", "plan", "report",
+                                                    "certificate"]))
 
 
 @blp.route("")

@@ -200,3 +200,12 @@ def test_match_reasons_follow_the_readers_language(client, station):
     chinese = client.post("/api/v1/matches", json=body, headers=ZH).get_json()["results"][0]["reasons"]
     assert english[0] == "has nursing" and "km away" in english[1], english
     assert chinese[0] == "有护理" and not any(ENGLISH_WORDS.search(r) for r in chinese), chinese
+
+
+def test_a_wildcard_language_is_no_preference(client):
+    """Many HTTP clients send `Accept-Language: *`: they get English, as with no header."""
+    for header in ("*", "*, zh;q=0.1x", "fr"):
+        body = client.get("/api/v1/tasks/424242", headers={"Accept-Language": header}).get_json()
+        assert body["message"] == "no task with id 424242", (header, body)
+    body = client.get("/api/v1/tasks/424242", headers={"Accept-Language": "fr, zh;q=0.5, *;q=0.1"}).get_json()
+    assert CJK.search(body["message"]), body

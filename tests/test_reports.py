@@ -369,6 +369,27 @@ def test_exports_never_carry_a_formula(client):
     assert "<f>" not in xml and "<f " not in xml
 
 
+def test_odd_names_export_and_draw_instead_of_failing(client):
+    """A district with a control character (a workbook may not hold one) and one that reads like
+    matplotlib's mathematics: the export and the chart still answer (both were 500s)."""
+    created = client.post("/api/v1/volunteers", json={"name": "丁", "skills": ["心理疏导"], "district": "\x01渝北区",
+                                                     "location": {"lat": 29.5935, "lon": 106.5289}})
+    assert created.status_code == 201, created.get_json()
+    xlsx = client.get("/api/v1/reports/coverage.xlsx?sort=district")
+    assert xlsx.status_code == 200
+    sheet, _ = _read_xlsx(xlsx.data)
+    assert [row[0].value for row in sheet.iter_rows(min_row=2)] == ["渝北区"]
+    for query in ("district=%24%5Cfoo%7B%24", "layout=narrow&district=%24%5Cfoo%7B%24"):
+        picture = client.get(f"/api/v1/reports/coverage.png?{query}")
+        assert picture.status_code in (200, 422), picture.get_json()
+    created = client.post("/api/v1/volunteers", json={"name": "戊", "skills": ["心理疏导"], "district": "$\\foo{$",
+                                                     "location": {"lat": 29.5935, "lon": 106.5289}})
+    assert created.status_code == 201, created.get_json()
+    for layout in ("wide", "narrow"):
+        picture = client.get(f"/api/v1/reports/coverage.png?layout={layout}")
+        assert picture.status_code == 200 and picture.data[:4] == b"\x89PNG"
+
+
 def test_the_chart_keeps_its_bars_legible_for_one_row_or_forty(client, city):
     import datetime as dt
 

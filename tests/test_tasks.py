@@ -193,6 +193,8 @@ def test_past_tasks_are_listed_only_when_asked(client, station):
     assert ids(client, "?status=open") == [past["id"], upcoming["id"]]  # a status names exactly what to list
     assert ids(client, "?status=open&include_past=false") == [upcoming["id"]]
     assert ids(client, "?from=2026-01-01&to=2026-02-01&include_past=true") == [past["id"]]
+    assert ids(client, "?from=2026-01-01&to=2026-02-01") == [past["id"]]  # a range in the past asks for the past
+    assert ids(client, "?from=2026-01-01&to=2026-02-01&include_past=false") == []
 
 
 def test_counts_of_seats_taken_and_invitations_in_one_query(app, client, station):

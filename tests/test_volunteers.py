@@ -295,6 +295,13 @@ def names(client, query, caller=None):
     return sorted(p["name"] for p in found(client, query, caller))
 
 
+def test_a_search_ending_just_below_the_surrogates_is_an_empty_answer(client, stations):
+    """The prefix range of a search ends one code point past its last character: never a surrogate (a 500)."""
+    for q in ("%ED%9F%BF", "EXT%ED%9F%BF", "%EE%80%80"):
+        answer = client.get(f"/api/v1/volunteers?q={q}")
+        assert answer.status_code == 200 and answer.get_json() == [], answer.get_json()
+
+
 def test_search_by_name_number_and_external_id(client, stations):
     assert names(client, "?q=王") == ["王大力", "王小明", "王芳", "王静"]
     assert names(client, "?q=小明") == ["王小明"]

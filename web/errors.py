@@ -213,5 +213,5 @@ def register_error_handlers(app, api):
         db.session.rollback()
         text = str(exc.orig).lower()
         field = next((f for f in ("external_id", "id_number", "phone") if f in text), "_schema")
-        message = "conflicts with data stored meanwhile"
+        message = msg("conflicts with data stored meanwhile")
         return _domain_response(api, HTTPConflict, message, {field: [message]})

@@ -16,6 +16,7 @@ import os
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext
 from marshmallow import Schema, fields, validate
+from werkzeug.datastructures import LanguageAccept
 
 from .common.text import Text, msg
 
@@ -26,9 +27,7 @@ babel = Babel()
 
 def select_language():
     """The best of Chinese and English for this request by Accept-Language (zh-CN counts as zh); else English."""
-    if not has_request_context():
-        return "en"
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return asked_language() or "en"
 
 
 def init_app(app):
@@ -36,10 +35,12 @@ def init_app(app):
 
 
 def asked_language():
-    """The language the caller asked for with Accept-Language ('zh' or 'en'), or None when they did not ask."""
-    if not has_request_context() or not request.accept_languages:
+    """The language the caller asked for with Accept-Language ('zh' or 'en'), or None when they did not ask
+    for one of them (no header, or only `*`, which many HTTP clients send by default)."""
+    if not has_request_context():
         return None
-    return request.accept_languages.best_match(LANGUAGES)
+    named = [(value, quality) for value, quality in request.accept_languages if value != "*"]
+    return LanguageAccept(named).best_match(LANGUAGES) if named else None
 
 
 def language():
@@ -53,7 +54,8 @@ WORDS = {str(word) for word in (
     msg("declined"), msg("completed"), msg("no_show"), msg("proposing"), msg("proposed"), msg("committed"),
     msg("failed"), msg("queued"), msg("running"), msg("pending"), msg("verified"), msg("rejected"),
     msg("confirmed"), msg("volunteer"), msg("social_worker"), msg("coordinator"), msg("admin"), msg("any"),
-    msg("task"), msg("plan"), msg("service record"), msg("import"), msg("picture"))}
+    msg("task"), msg("plan"), msg("service record"), msg("import"), msg("picture"),
+    msg("phone"), msg("id_number"), msg("external_id"), msg("nothing"))}
 
 # Tests set a set here: every message said that the Chinese catalogue does not translate is added to it.
 untranslated: set[str] | None = None

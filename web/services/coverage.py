@@ -357,6 +357,7 @@ def xlsx_bytes(rows, title="coverage"):
     as text with Excel's quote prefix, so it is shown, never run), the header row bold and frozen."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
@@ -366,6 +367,8 @@ def xlsx_bytes(rows, title="coverage"):
         sheet.column_dimensions[column].width = width
 
     def cell(value, bold=False):
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters: a workbook may not hold them
         made = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             made.data_type = "s"  # never "f": openpyxl would store "=..." as a formula

@@ -81,10 +81,15 @@ def _png(figure, dpi):
 
 def coverage_png(report, chinese=True, narrow=False):
     """PNG bytes (1200 x 800; `narrow`: 1200 wide and as tall as its bars need) of a report from coverage.coverage() or
-    coverage.report() (one page of it)."""
+    coverage.report() (one page of it). Names are drawn as written: a `$` in one is not mathematics."""
     import matplotlib
 
     matplotlib.use("Agg")
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _coverage_png(report, chinese, narrow)
+
+
+def _coverage_png(report, chinese, narrow):
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator

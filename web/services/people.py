@@ -271,8 +271,10 @@ def search(actor, text):
 def _starts_with(column, prefix):
     """SQL condition: the column starts with `prefix` (case as written). On SQLite a range, which its
     index answers (SQLite's LIKE uses an index only with case-insensitive collation)."""
-    if db.engine.dialect.name == "sqlite" and ord(prefix[-1]) < 0x10FFFF:
-        return (column >= prefix) & (column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    last = ord(prefix[-1])
+    if db.engine.dialect.name == "sqlite" and last < 0x10FFFF:
+        after = 0xE000 if 0xD7FF <= last < 0xE000 else last + 1  # past the surrogates, which are not text
+        return (column >= prefix) & (column < prefix[:-1] + chr(after))
     return column.startswith(prefix, autoescape=True)
 
 

@@ -48,7 +48,7 @@ def listing(actor, filters, now=None):
 
     Without a `status` filter, cancelled tasks and tasks that have ended are left out unless
     `include_past` is true; with one, exactly those statuses are listed (past ones too, unless
-    `include_past` is false).
+    `include_past` is false). A `from`/`to` range lists the ended tasks in it too (not cancelled ones).
     """
     policy.require(actor, *policy.EVERYONE)
     stmt = select(Task).order_by(Task.starts_at, Task.id)
@@ -57,13 +57,13 @@ def listing(actor, filters, now=None):
         stmt = stmt.where(Task.station_id.in_(scope))
     if "station_id" in filters:
         stmt = stmt.where(Task.station_id == filters["station_id"])
-    statuses = filters.get("status")
-    include_past = filters.get("include_past", bool(statuses))
+    statuses, include_past = filters.get("status"), filters.get("include_past")
+    ranged = "from_" in filters or "to" in filters
     if statuses:
         stmt = stmt.where(Task.status.in_(statuses))
     elif not include_past:
         stmt = stmt.where(Task.status != "cancelled")
-    if not include_past:
+    if include_past is False or (include_past is None and not statuses and not ranged):
         stmt = stmt.where(Task.ends_at > (now or utcnow()))
     if "from_" in filters:
         stmt = stmt.where(Task.ends_at > filters["from_"])
@@ -98,6 +98,14 @@ def read(actor, task_id):
 def create(actor, data):
     """Store a new open task of a station the actor acts for, before it starts; without a place it
     happens at its station."""
+    task = add(actor, data)
+    db.session.commit()
+    return with_counts([task])[0]
+
+
+def add(actor, data):
+    """`create`'s checks and the new task, added and flushed but not committed (a resident's request
+    turned into a task commits it with the request's own change)."""
     policy.require_station(actor, data["station_id"])
     station = _station(data["station_id"])
     check_not_past(data["starts_at"])
@@ -107,8 +115,8 @@ def create(actor, data):
         check_in_area([station], data["lat"], data["lon"], place_field(data))
     task = Task(status="open", **data)
     db.session.add(task)
-    db.session.commit()
-    return with_counts([task])[0]
+    db.session.flush()
+    return task
 
 
 def update(actor, task_id, data):

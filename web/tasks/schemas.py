@@ -48,7 +48,7 @@ class TaskPatchSchema(TaskSchema):
 class TaskQuerySchema(BaseSchema):
     """Filters for listing tasks; `from`/`to` keep tasks whose window overlaps them.
 
-    Without `status`, cancelled tasks and tasks that have ended are left out unless `include_past=true`.
+    Without `status`, cancelled and ended tasks are left out unless `include_past=true` (a range keeps its ended ones).
     """
 
     station_id = Id(strict=False)

@@ -137,8 +137,8 @@ def run(job_id):
     station_id, dry_run, name, attempt, language = job.station_id, job.dry_run, job.filename, job.attempts, job.language
     db.session.rollback()
     if upload is None or actor is None:
-        why = "the uploaded file is gone" if upload is None else "the token that started this import was revoked"
-        _end(job_id, status="failed", message=why)
+        why = msg("the uploaded file is gone") if upload is None else msg("the token that started this import was revoked")
+        _end(job_id, status="failed", message=_said(language, why))
         return
     with tempfile.TemporaryDirectory(prefix="volmatch-import-") as folder:
         safe = name if name not in (".", "..") and "\x00" not in name else "upload" + os.path.splitext(name)[1]
@@ -163,10 +163,12 @@ def run(job_id):
             db.session.rollback()
             current_app.logger.exception("import job %s failed (attempt %s)", job_id, attempt)
             if attempt < MAX_ATTEMPTS:
-                _set(job_id, status="queued", message=f"attempt {attempt} failed ({type(exc).__name__}); retrying")
+                _set(job_id, status="queued", message=_said(language, msg(
+                    "attempt {attempt} failed ({error}); retrying", attempt=attempt, error=type(exc).__name__)))
                 raise  # the queue runs the task again after QUEUE_RETRY_DELAY
-            _end(job_id, status="failed", message=f"failed {attempt} times (last: {type(exc).__name__}); "
-                                                  "rows already written are kept: upload the file again to finish")
+            _end(job_id, status="failed", message=_said(language, msg(
+                "failed {attempt} times (last: {error}); rows already written are kept: upload the file again to finish",
+                attempt=attempt, error=type(exc).__name__)))
         else:
             with force_locale(language):
                 message = i18n.say(summary.columns_text())
@@ -177,6 +179,12 @@ def run(job_id):
                  message=message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…")
         finally:
             db.session.remove()
+
+
+def _said(language, text):
+    """A job's message in the language of whoever started it."""
+    with force_locale(language):
+        return i18n.say(text)
 
 
 def _read(path):
@@ -198,10 +206,12 @@ def restart_stalled(now):
     restarted = []
     for job in stale:
         if job.attempts >= MAX_ATTEMPTS:
-            _end(job.id, status="failed", message=f"the worker stopped {job.attempts} times; rows already written "
-                                                  "are kept: upload the file again to finish")
+            _end(job.id, status="failed", message=_said(job.language, msg(
+                "the worker stopped {attempts} times; rows already written are kept: upload the file again to finish",
+                attempts=job.attempts)))
             continue
-        _set(job.id, status="queued", message=f"restarted after attempt {job.attempts} stopped")
+        _set(job.id, status="queued", message=_said(job.language, msg("restarted after attempt {attempt} stopped",
+                                                                      attempt=job.attempts)))
         queue_of(current_app).enqueue("run_import", job.id)
         restarted.append(job.id)
     db.session.rollback()

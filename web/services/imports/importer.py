@@ -178,6 +178,7 @@ def _merge(stored, incoming):
 
 
 OUTSIDE = msg("registered with a station this import may not change")
+UNVERIFIED = "unverified"  # a stored person who registered themselves (see _Importer._refusal)
 
 
 class _Importer:
@@ -193,7 +194,7 @@ class _Importer:
         # stations (policy.may_change_person); a row whose key belongs to anyone else is refused,
         # not merged. Nor is a row merged into a person whose identity keys nobody has vouched for.
         self.scope = frozenset(scope) if scope is not None else None
-        self.refused = {}  # stored person id -> why this import may not write them
+        self.refused = {}  # stored person id -> why this import may not write them (UNVERIFIED or OUTSIDE)
         self.dry_run, self.report, self.default_station = dry_run, report, station_id
         # Loaded data is only read (stored, hashed), so the loaders may hand out shared lists.
         self.schema = BulkLoader(VolunteerSchema(), copy=False)
@@ -229,6 +230,16 @@ class _Importer:
             written |= {"lat", "lon", "district"}
         return sorted(f for f in written if f in STORED)
 
+    def _refusal(self, person_id):
+        """Why this import may not write a stored person (built when a row meets them: one shared
+        marker per person in the map, not a message each)."""
+        why = self.refused[person_id]
+        if why is not UNVERIFIED:
+            return why
+        number = f" ({people.volunteer_number(person_id)})" if self.scope is None else ""
+        return msg("possible duplicate of a person{number} who registered themselves; staff confirm their identity "
+                   "(PATCH identity_verified) before an import may update them", number=number)
+
     def _load_existing(self):
         """Key maps of everyone stored (a few bytes per person); fingerprints wait until needed."""
         cols = [getattr(Volunteer, f) for f in ("id", "source_hash", "station_id", "identity_verified", *KEY_FIELDS)]
@@ -236,10 +247,7 @@ class _Importer:
         stream = db.session.execute(select(*cols).execution_options(yield_per=5000)).mappings()
         for row in stream:
             if not row["identity_verified"]:
-                number = f" ({people.volunteer_number(row['id'])})" if self.scope is None else ""
-                self.refused[row["id"]] = msg("possible duplicate of a person{number} who registered themselves; staff "
-                                              "confirm their identity (PATCH identity_verified) before an import may "
-                                              "update them", number=number)
+                self.refused[row["id"]] = UNVERIFIED  # said with the person's number when a row meets them
             elif self.scope is not None and row["station_id"] not in self.scope:
                 self.refused[row["id"]] = OUTSIDE
             if row["source_hash"]:
@@ -322,8 +330,8 @@ class _Importer:
         """(values, raw, problems, body): the row, its cleaned cells, what cannot be read, and its API body
         (None when a cell is too long to be read at all)."""
         raw = self._raw(values)
-        problems = [(self.column(f), text, f"{_size(text):,} characters: a cell may have at most {self.max_cell_chars:,} "
-                     "(IMPORT_MAX_CELL_CHARS)") for f, text in raw.items()
+        problems = [(self.column(f), text, msg("{size:,} characters: a cell may have at most {most:,} (IMPORT_MAX_CELL_CHARS)",
+                                               size=_size(text), most=self.max_cell_chars)) for f, text in raw.items()
                     if text and (len(text) if type(text) is str else _size(text)) > self.max_cell_chars]
         if problems:  # not read any further: parsing a long cell costs time, storing it space
             return values, raw, problems, None
@@ -381,7 +389,7 @@ class _Importer:
             if body.get(f):
                 match = self.keys[f].get(body[f])
                 if match in self.refused:
-                    problems.append((self.column(f), self._cell(values, f), self.refused[match]))
+                    problems.append((self.column(f), self._cell(values, f), self._refusal(match)))
                     match = None
                     break
                 if match is not None:
@@ -403,7 +411,8 @@ class _Importer:
                 owner = self.keys[f].get(data.get(f)) if data.get(f) else None
                 if owner is not None and owner != match:
                     problems.append((self.column(f), self._cell(values, f),
-                                     self.refused.get(owner, msg("{field} already belongs to another person", field=f))))
+                                     self._refusal(owner) if owner in self.refused
+                                     else msg("{field} already belongs to another person", field=f)))
             if self.scope is not None and data.get("station_id") is not None and data["station_id"] not in self.scope:
                 problems.append((self.column("station"), self._cell(values, "station"), msg("not one of your stations")))
         if problems:
@@ -700,7 +709,8 @@ def _run(name, kind, headers, rows, mapping, dry_run, report_path, station_id, p
                     break
                 summary.read += 1
                 if isinstance(values, Exception):
-                    report.reject(number, "", "", msg("unreadable line: {error}", error=str(values)))
+                    why = values.args[0] if values.args else str(values)
+                    report.reject(number, "", "", msg("unreadable line: {error}", error=why))
                     summary.rejected += 1
                     continue
                 if kind == "jsonl" and len(headers) != len(importer.headers):  # a line named new keys

@@ -24,6 +24,8 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ...common.text import msg
+
 CHUNK_ROWS = 1000
 AUTO_MIN_BYTES = 2 * 1024 * 1024  # below this (about 10,000 rows) starting workers is not worth it
 
@@ -117,8 +119,8 @@ def _finished(chunk, sources, result):
     try:
         prepared = result.result() if result is not None else []
     except BrokenProcessPool:
-        raise WorkerLost("a worker process ended unexpectedly (out of memory?); the rows written so far are kept: "
-                         "run the import again to finish it, with --jobs 1 to use less memory") from None
+        raise WorkerLost(msg("a worker process ended unexpectedly (out of memory?); the rows written so far are kept: "
+                             "run the import again to finish it, with --jobs 1 to use less memory")) from None
     return _handed(chunk, sources, prepared)
 
 

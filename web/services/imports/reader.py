@@ -220,9 +220,10 @@ def _csv(path, name, encoding, is_header, limits):
                             yield reader.line_num, values
                     return
                 except csv.Error as exc:  # a field past the csv module's limit; it goes on at the next line
-                    yield reader.line_num, (ValueError(
-                        f"a cell of more than {CSV_FIELD_FACTOR * limits.cell_chars:,} characters, not read (a cell may "
-                        f"have at most {limits.cell_chars:,}: IMPORT_MAX_CELL_CHARS)") if "field limit" in str(exc) else exc)
+                    yield reader.line_num, (ValueError(msg(
+                        "a cell of more than {size:,} characters, not read (a cell may have at most {most:,}: "
+                        "IMPORT_MAX_CELL_CHARS)", size=CSV_FIELD_FACTOR * limits.cell_chars, most=limits.cell_chars))
+                        if "field limit" in str(exc) else exc)
                 except UnicodeDecodeError:  # met a few kilobytes ahead (text is decoded in blocks)
                     raise TableError(msg("{name}: not {encoding} text after line {line}; pass --encoding",
                                          name=name, encoding=encoding, line=reader.line_num)) from None
@@ -430,7 +431,7 @@ def _jsonl(path, name, limits):
     def rows():
         for number, obj in itertools.chain([first], stream):
             if not isinstance(obj, dict):
-                yield number, obj if isinstance(obj, Exception) else ValueError("not a JSON object")
+                yield number, obj if isinstance(obj, Exception) else ValueError(msg("not a JSON object"))
                 continue
             for key in obj:
                 if key not in headers:

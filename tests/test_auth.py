@@ -64,6 +64,10 @@ def world(client, anon, make_token):
     plan = client.post(f"/api/v1/stations/{a['id']}/plans", json={"task_ids": [task["id"]]}).get_json()
     job = _upload(client, a_station=None)
     picture = _drawn_picture(client)
+    # A resident's request at A's place (35 km from B, outside B's area), taken by A.
+    receipt = anon.post("/api/v1/needs", json={**NEW_NEED, "location": a["location"]}).get_json()
+    [need] = client.get(f"/api/v1/needs?reference={receipt['reference']}").get_json()
+    assert client.patch(f"/api/v1/needs/{need['id']}", json={"status": "taken", "station_id": a["id"]}).status_code == 200
     tokens = {
         "none": None,
         "self": p["token"],
@@ -73,12 +77,14 @@ def world(client, anon, make_token):
         "admin": make_token("admin"),
     }
     return {"a": a, "b": b, "p": p, "q": q, "r": r, "r_home": r_home, "r_centre": centre, "task": task, "asg": asg,
-            "rec": asg["record"], "plan": plan, "job": job, "pic": picture, "tokens": tokens}
+            "rec": asg["record"], "plan": plan, "job": job, "pic": picture, "tokens": tokens, "need": need,
+            "need_receipt": receipt}
 
 
 ROLES = ["none", "self", "other_volunteer", "coordinator", "other_coordinator", "admin"]
 NEW_PERSON = {"name": "王芳", "phone": "13700137000", "address": "重庆市渝北区"}
 NEW_TASK = {"title": "探访", "starts_at": "2099-01-11T09:00", "ends_at": "2099-01-11T11:00"}
+NEW_NEED = {"text": "老人需要送餐", "target_group": "elderly", "contact_name": "刘奶奶", "phone": "13300133000"}
 # (method, path template, body, expected status per role in ROLES order)
 ROUTES = [
     ("get", "/api/v1/volunteers", None, [401, 403, 403, 200, 200, 200]),
@@ -148,6 +154,17 @@ ROUTES = [
     ("delete", "/api/v1/sign-in/sessions", None, [401, 204, 204, 403, 403, 403]),  # staff tokens are no sessions
     ("get", "/api/v1/invitation-links/1.1.forged", None, [404] * 6),
     ("post", "/api/v1/invitation-links/1.1.forged", {"status": "accepted"}, [404] * 6),
+    # Residents' requests: anyone asks (a coordinator inside their stations' areas: A's place is outside B's);
+    # staff triage what their stations' areas hold (the world's request is taken by A: B no longer sees it).
+    ("post", "/api/v1/needs", {**NEW_NEED, "location": "{a_place}"}, [201, 201, 201, 201, 422, 201]),
+    ("get", "/api/v1/needs", None, [401, 403, 403, 200, 200, 200]),
+    ("get", "/api/v1/needs/{need}", None, [401, 403, 403, 200, 404, 200]),
+    ("patch", "/api/v1/needs/{need}", {"urgency": "high"}, [401, 403, 403, 200, 404, 200]),
+    ("post", "/api/v1/needs/{need}/task", {}, [401, 403, 403, 201, 404, 201]),
+    # The resident's follow-up: the secret token is the proof, whoever sends it; a forged one finds nothing.
+    ("get", "/api/v1/needs/follow/{need_ref}?t={need_token}", None, [200] * 6),
+    ("get", "/api/v1/needs/follow/NFORGED22?t=forged", None, [404] * 6),
+    ("post", "/api/v1/needs/follow/{need_ref}/rating?t={need_token}", {"rating": 5}, [409] * 6),  # not served yet
 ]
 
 CASES = [(route, role, route[3][i]) for route in ROUTES for role_index, role in enumerate(ROLES)
@@ -181,7 +198,8 @@ def _upload(client, a_station, expect=202, **kwargs):
 
 def _fill(value, world):
     """Put the world's ids into a path or body template."""
-    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "r", "task", "asg", "rec", "plan", "job", "pic")}
+    ids = {k: world[k]["id"] for k in ("a", "b", "p", "q", "r", "task", "asg", "rec", "plan", "job", "pic", "need")}
+    ids.update(need_ref=world["need_receipt"]["reference"], need_token=world["need_receipt"]["token"])
     if value in ("{a_place}", "{b_place}"):
         return world[value[1]]["location"]
     if isinstance(value, str):
@@ -243,7 +261,9 @@ def test_matrix_covers_every_route_of_the_api(app):
     tested = {(m, p.replace("{p}", "{volunteer_id}").replace("{q}", "{volunteer_id}").replace("{r}", "{volunteer_id}")
                .replace("{a}", "{station_id}").replace("{task}", "{task_id}").replace("424242", "{volunteer_id}")
                .replace("{asg}", "{assignment_id}").replace("{rec}", "{record_id}").replace("{plan}", "{plan_id}")
-               .replace("{job}", "{job_id}").replace("{pic}", "{picture_id}").replace("1.1.forged", "{token}"))
+               .replace("{job}", "{job_id}").replace("{pic}", "{picture_id}").replace("1.1.forged", "{token}")
+               .replace("{need}", "{need_id}").replace("{need_ref}", "{reference}").replace("NFORGED22", "{reference}")
+               .split("?")[0])
               for m, p, _, _ in ROUTES}
     assert documented <= tested, documented - tested
 

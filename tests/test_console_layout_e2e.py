@@ -100,12 +100,15 @@ def test_every_view_fits_the_window(chromium, city, viewport):
         shot(page, f"{size}-{view[2:]}")
     if viewport is PHONE:  # the task list is cards: each cell labelled with its column's heading
         page.goto("/console#/tasks")
-        row = page.locator("#task-table tbody tr").first
-        expect(row).to_be_visible()
-        assert row.evaluate("(tr) => getComputedStyle(tr).display") != "table-row"
-        labels = row.evaluate("""(tr) => [...tr.cells].map((td, i) => [td.dataset.label || '',
-            tr.closest('table').tHead.rows[0].cells[i].textContent.trim()])""")
-        assert all(label == heading for label, heading in labels) and any(label for label, _ in labels), labels
+        expect(page.locator("#task-table tbody tr[data-task]").first).to_be_visible()
+        # Checked in one go in the page: the list may draw again (a newer answer replaces its rows).
+        page.wait_for_function("""() => {
+            const table = document.querySelector('#task-table'), tr = table.querySelector('tbody tr[data-task]');
+            if (!tr || getComputedStyle(tr).display === 'table-row') return false;
+            const headings = [...table.tHead.rows[0].cells].map((th) => th.textContent.trim());
+            return [...tr.cells].every((td, i) => (td.dataset.label || '') === headings[i])
+                && [...tr.cells].some((td) => td.dataset.label);
+        }""", timeout=10000)
 
     # A task that took place: the invitations (cards on the phone), the hours in Chinese, the date once.
     page.goto(f"/console#/task/{past}")

@@ -18,7 +18,10 @@ PUBLIC = {("post", "/api/v1/volunteers"), ("get", "/api/v1/stations"), ("get", "
           # people on their phones: codes, sign-up with a proven phone, one-tap links; the SMS gateway (signed)
           ("post", "/api/v1/sign-in/codes"), ("post", "/api/v1/sign-in/sessions"), ("post", "/api/v1/sign-in/sign-up"),
           ("get", "/api/v1/invitation-links/{token}"), ("post", "/api/v1/invitation-links/{token}"),
-          ("post", "/api/v1/notifications/sms-replies")}
+          ("post", "/api/v1/notifications/sms-replies"),
+          # residents' requests: asking needs no account; following and rating need the request's secret token
+          ("post", "/api/v1/needs"), ("get", "/api/v1/needs/follow/{reference}"),
+          ("post", "/api/v1/needs/follow/{reference}/rating")}
 METHODS = ("get", "put", "post", "patch", "delete")
 SIGN_UP = {"name": "张伟", "address": "重庆市渝北区"}
 

@@ -53,6 +53,7 @@ def register_blueprints(app):
     from .engagement import blp as engagement_blp
     from .imports import blp as imports_blp
     from .matching import blp as matching_blp
+    from .needs import blp as needs_blp
     from .notifications import blp as notifications_blp
     from .planning import blp as planning_blp
     from .reports import blp as reports_blp
@@ -65,7 +66,7 @@ def register_blueprints(app):
 
     init_security(app)
     for blp in (volunteers_blp, stations_blp, tasks_blp, matching_blp, engagement_blp, planning_blp, reports_blp,
-                imports_blp, audit_blp, me_blp, notifications_blp, signin_blp, certificates_blp):
+                imports_blp, audit_blp, me_blp, notifications_blp, signin_blp, certificates_blp, needs_blp):
         api.register_blueprint(blp)
     app.register_blueprint(console_bp)  # the HTML console: not part of the OpenAPI document
     app.register_blueprint(vpages_bp)  # the volunteer's pages at /v: likewise

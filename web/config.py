@@ -40,6 +40,7 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SIGNUP_RATE_LIMIT = "20 per hour"  # anonymous sign-ups per client address
     AUTH_FAILURE_RATE_LIMIT = "30 per minute"  # requests with a bad token per client address
+    NEED_SUBMIT_RATE_LIMIT = "10 per hour"  # residents' requests without a staff token, per client address
     API_RATE_LIMIT: str | None = None  # every request, per token or per anonymous address (off unless set)
     TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-For is believed
     CORS_ORIGINS = None
@@ -108,7 +109,7 @@ class Config:
         if os.environ.get("QUEUE_EMBEDDED"):
             settings["QUEUE_EMBEDDED"] = os.environ["QUEUE_EMBEDDED"].lower() in ("1", "true", "yes")
         for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX", "QUEUE_NAME", "SIGNUP_RATE_LIMIT",
-                     "AUTH_FAILURE_RATE_LIMIT", "API_RATE_LIMIT", "CORS_ORIGINS"):
+                     "AUTH_FAILURE_RATE_LIMIT", "API_RATE_LIMIT", "CORS_ORIGINS", "NEED_SUBMIT_RATE_LIMIT"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
         for name in ("PUBLIC_URL", "SMS_GATEWAY_URL", "SMS_GATEWAY_KEY", "SMS_SIGN_NAME", "SMTP_HOST", "SMTP_FROM", "SMTP_USER",

@@ -5,6 +5,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -359,7 +360,8 @@ class ReportPicture(TimestampMixin, Model):
 
 
 NOTIFICATION_KINDS = ("invitation", "reminder", "task_changed", "task_cancelled", "invitation_withdrawn",
-                      "hours_verified", "hours_rejected", "sign_in_code")
+                      "hours_verified", "hours_rejected", "sign_in_code",
+                      "need_taken", "need_task", "need_served", "need_closed")
 CHANNELS = ("inbox", "sms", "email", "group")
 DELIVERY_STATUSES = ("queued", "sending", "sent", "failed", "skipped")
 
@@ -433,3 +435,80 @@ class UsedLink(Model):
 
     link_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+# Residents' requests (issue 17): what a resident asks for, where the help is needed, how to reach them.
+NEED_STATUSES = ("new", "taken", "task_created", "referred", "served", "closed")
+NEED_URGENCIES = ("low", "normal", "high", "urgent")
+NEED_TARGET_GROUPS = ("left_behind_children", "women", "elderly", "migrant_workers", "disabled", "others")
+NEED_CLOSE_REASONS = ("done", "duplicate", "withdrawn", "unreachable", "out_of_area", "spam", "other")
+
+# Which stations' queues a request is in: the stations whose service area covers its place (decided
+# when it arrives, and again for a station whose place or area changes while the request is untaken).
+need_station = db.Table(
+    "need_station",
+    db.Column("need_id", ForeignKey("need_request.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("station_id", ForeignKey("station.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class NeedRequest(PlacedMixin, TimestampMixin, Model):
+    """A resident's request for help: new -> taken by one station -> task_created (or referred) -> served
+    -> closed; closed with a reason at any point. The resident follows it with a secret token."""
+
+    __tablename__ = "need_request"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+        CheckConstraint("to_date IS NULL OR from_date IS NULL OR to_date >= from_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Shown to the resident and quoted on the phone; the follow-up needs the token, kept only as its SHA-256.
+    reference: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    category: Mapped[str | None] = mapped_column(String(30))  # one of matcher.categories.CATEGORIES
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    target_group: Mapped[str] = mapped_column(String(30), nullable=False)
+    address: Mapped[str | None] = mapped_column(String(300))
+    district: Mapped[str | None] = mapped_column(String(100), index=True)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    # When: a range of local dates, or as soon as possible (no dates).
+    from_date: Mapped[object | None] = mapped_column(Date)
+    to_date: Mapped[object | None] = mapped_column(Date)
+    asap: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    urgency: Mapped[str] = mapped_column(String(10), nullable=False, default="normal")
+    # Personal data: shown like a volunteer's phone (masked until the station has taken the request).
+    contact_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    phone: Mapped[str] = mapped_column(String(11), nullable=False)
+    language: Mapped[str] = mapped_column(String(5), nullable=False, default="zh")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="new", index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="SET NULL"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"), index=True)
+    close_reason: Mapped[str | None] = mapped_column(String(20))
+    served_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # The resident's rating of the service (民主评议), once served.
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    station = relationship(Station)
+    task = relationship(Task)
+    events = relationship("NeedEvent", back_populates="need", order_by="NeedEvent.id", cascade="all, delete-orphan")
+
+
+class NeedEvent(Model):
+    """One step in a request's history: what happened, who did it (a token's label, or `resident`), when."""
+
+    __tablename__ = "need_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need_request.id", ondelete="CASCADE"), nullable=False, index=True)
+    what: Mapped[str] = mapped_column(String(30), nullable=False)
+    actor: Mapped[str] = mapped_column(String(60), nullable=False)
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    details: Mapped[dict] = mapped_column(JSONList, nullable=False, default=dict)
+
+    need = relationship(NeedRequest, back_populates="events")

@@ -23,6 +23,9 @@ PUBLIC = frozenset({
     ("POST", "signin.SignUp"),
     ("GET", "signin.InvitationLink"),  # the link is the proof
     ("POST", "signin.InvitationLink"),
+    ("POST", "needs.Needs"),  # a resident's request (rate limited per address)
+    ("GET", "needs.NeedFollowUp"),  # the request's secret token is the proof
+    ("POST", "needs.NeedRating"),
     ("GET", "api-docs.openapi_json"),
     ("GET", "api-docs.openapi_swagger_ui"),
     ("GET", "swagger_ui_static"),
@@ -74,9 +77,10 @@ def answer_as(principal):
     g.principal = principal
 
 
-def record_read(volunteer_id, fields):
-    """Note that the caller was shown these fields of this person (stored if the request succeeds)."""
-    g.setdefault("audit_reads", []).append((volunteer_id, fields))
+def record_read(volunteer_id, fields, detail=None):
+    """Note that the caller was shown these fields of this person (or of what `detail` names, a
+    resident's request) (stored if the request succeeds)."""
+    g.setdefault("audit_reads", []).append((volunteer_id, fields, detail))
 
 
 def flush_reads(response):
@@ -86,7 +90,7 @@ def flush_reads(response):
         return response
     db.session.rollback()  # never commit anything a view left half-done
     principal = current_principal()
-    for volunteer_id, fields in reads:
-        audit.log(principal, "read", volunteer_id, fields)
+    for volunteer_id, fields, detail in reads:
+        audit.log(principal, "read", volunteer_id, fields, detail)
     db.session.commit()
     return response

@@ -5,14 +5,14 @@ Functions take the acting Principal. They raise `Unauthorized` (401), `Forbidden
 Adding a role means changing this module (and `principal.ROLES`), not the views.
 """
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import and_, bindparam, event, or_, select
 from sqlalchemy.orm import Session
 
 from ..common.personal import mask_id_number, mask_phone
 from ..common.text import msg
 from ..errors import Forbidden, NotFound, Unauthorized
 from ..extensions import db
-from ..models import Assignment, Plan, ServiceRecord, Station, Task, Volunteer
+from ..models import Assignment, NeedRequest, Plan, ServiceRecord, Station, Task, Volunteer, need_station
 
 STAFF = ("admin", "coordinator")
 EVERYONE = ("admin", "coordinator", "volunteer")
@@ -365,6 +365,55 @@ def check_invitee(actor, task, volunteer_id, person, could_serve):
     if person is None or not (can_see_person(actor, person) or could_serve(task, person.id)):
         raise ValidationError({"volunteer_id": [msg("no person with id {volunteer_id} who could serve on this task",
                                                     volunteer_id=volunteer_id)]})
+
+
+# -- residents' requests -------------------------------------------------------------------------
+
+NEED_CONTACT_FIELDS = ("phone", "address", "location")
+
+
+def need_clause(actor):
+    """Which residents' requests a staff member sees, as an SQL condition (None: all, for admins): a
+    coordinator sees those in one of their stations' queues that no station has taken yet, and those
+    their stations took (then no other station sees it). Volunteers 403, anonymous callers 401."""
+    require(actor, *STAFF)
+    if actor.role == "admin":
+        return None
+    queued = select(need_station.c.need_id).where(need_station.c.station_id.in_(actor.station_ids))
+    return or_(NeedRequest.station_id.in_(actor.station_ids),
+               and_(NeedRequest.station_id.is_(None), NeedRequest.id.in_(queued)))
+
+
+def visible_need(actor, need_id):
+    """The request, if the actor sees it (`need_clause`); 404 otherwise, as for no such request."""
+    clause = need_clause(actor)
+    stmt = select(NeedRequest).where(NeedRequest.id == need_id)
+    need = db.session.scalar(stmt if clause is None else stmt.where(clause))
+    if need is None:
+        raise NotFound(msg("no request with id {need_id}", need_id=need_id))
+    return need
+
+
+def can_see_need_contact(actor, need):
+    """The resident's phone and place: admins, and the coordinators of the station that took the request
+    (as a person's phone reaches a station once they accepted its task; before that it is masked)."""
+    return actor.role == "admin" or (need.station_id is not None and acts_for(actor, need.station_id))
+
+
+def mask_need(actor, data, need):
+    """Mask a dumped request for the actor; return the contact fields shown in full (to audit)."""
+    if can_see_need_contact(actor, need):
+        return [f for f in NEED_CONTACT_FIELDS if data.get(f) is not None]
+    data["phone"] = mask_phone(need.phone)
+    data["address"] = None
+    data["location"] = None
+    return []
+
+
+def check_need_station(actor, station_id):
+    """A coordinator takes a request for one of their own stations (422 on `station_id` otherwise)."""
+    if actor.role == "coordinator" and station_id not in actor.station_ids:
+        raise ValidationError({"station_id": [msg("not one of your stations: {station_id}", station_id=station_id)]})
 
 
 # -- imports and reports -------------------------------------------------------------------------

@@ -53,6 +53,27 @@ TEMPLATES = {
         "en": ("Hours not verified: {title}", "{station} did not verify the hours you reported on \"{title}\" "
                                              "({when}). Please contact the station if this is wrong."),
     },
+    # A resident's own request (web/services/needs.py): no account, so SMS only.
+    "need_taken": {
+        "zh": ("求助已受理：{reference}", "您的求助（编号{reference}）已由{station}受理，工作人员会尽快与您联系。"),
+        "en": ("Request taken: {reference}", "Your request {reference} has been taken by {station}: they will contact "
+                                            "you soon."),
+    },
+    "need_task": {
+        "zh": ("求助已安排服务：{reference}", "{station}已为您的求助（编号{reference}）安排服务，时间{when}。"),
+        "en": ("Service planned: {reference}", "{station} has planned the service for your request {reference} on "
+                                              "{when}."),
+    },
+    "need_served": {
+        "zh": ("服务已完成：{reference}", "{station}已完成您的求助（编号{reference}）的服务。欢迎在查询页面为本次服务评分。"),
+        "en": ("Served: {reference}", "{station} has served your request {reference}. You may rate the service on "
+                                     "your follow-up page."),
+    },
+    "need_closed": {
+        "zh": ("求助已办结：{reference}", "您的求助（编号{reference}）已办结。如仍需帮助，欢迎再次提交。"),
+        "en": ("Request closed: {reference}", "Your request {reference} is closed. If you still need help, please "
+                                             "ask again."),
+    },
 }
 # A station group's broadcast: only the task, never a person.
 GROUP_TEMPLATES = {

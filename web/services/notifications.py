@@ -248,10 +248,12 @@ def hold_reason(delivery, note, person, task, assignment, now, rules):
         return ("skip", "the task has started")
     if person is not None and delivery.channel in (person.channels_off or []):
         return ("skip", f"the person switched {delivery.channel} off")
+    local = now.astimezone(LOCAL_TZ)
+    if delivery.channel == "sms" and person is None and note.kind.startswith("need_") and rules.in_quiet_hours(local):
+        return ("later", rules.quiet_ends(local).astimezone(dt.UTC), "quiet hours")  # a resident's request: no cap
     if delivery.channel != "sms" or person is None:
         return None
     rules = rules.for_person(person)
-    local = now.astimezone(LOCAL_TZ)
     urgent = task is not None and note.kind != "hours_verified" and now <= task.starts_at <= now + URGENT
     if rules.in_quiet_hours(local) and not urgent:
         return ("later", rules.quiet_ends(local).astimezone(dt.UTC), "quiet hours")

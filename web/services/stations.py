@@ -15,6 +15,11 @@ def distance_km(station, lat, lon):
     return float(haversine_km(station.lat, station.lon, [lat], [lon])[0])
 
 
+def covering(stations, lat, lon):
+    """The stations whose service area holds a point (a resident's request goes to each one's queue)."""
+    return [s for s in stations if distance_km(s, lat, lon) <= s.service_area_km]
+
+
 def place_field(data):
     """The body field a place came from, for naming it in an error: `address`, else `location`."""
     return "address" if "address" in data and "location" not in data else "location"
@@ -38,6 +43,8 @@ def create(actor, data):
     policy.require_admin(actor)
     station = Station(**data)
     db.session.add(station)
+    db.session.flush()
+    _queue_needs(station)
     db.session.commit()
     return station
 
@@ -52,5 +59,14 @@ def update(actor, station_id, data):
                         {"service_area_km": [msg("only an admin sets a station's service area")]})
     for key, value in data.items():
         setattr(station, key, value)
+    if {"lat", "lon", "service_area_km"} & set(data):
+        _queue_needs(station)
     db.session.commit()
     return station
+
+
+def _queue_needs(station):
+    """A new station, or one whose place or area changed, gets the untaken residents' requests of its area."""
+    from . import needs  # needs uses the area rule above
+
+    needs.route_station(station)

@@ -209,3 +209,15 @@ def test_a_wildcard_language_is_no_preference(client):
         assert body["message"] == "no task with id 424242", (header, body)
     body = client.get("/api/v1/tasks/424242", headers={"Accept-Language": "fr, zh;q=0.5, *;q=0.1"}).get_json()
     assert CJK.search(body["message"]), body
+
+
+def test_a_translation_that_does_not_fit_its_values_falls_back_to_english(app):
+    """A catalogue entry whose fields do not fit what was put in (a format spec for a number given text)
+    is said in English rather than failing the answer."""
+    text = msg("is {km:.1f} km from station {nearest_id} ({nearest_name}), outside its {area_km:g} km service area",
+               km=1.25, nearest_id=3, nearest_name="龙溪", area_km=2)
+    broken = Text.__new__(Text, str(text))
+    broken.template, broken.steps = text.template, ({"km": "far", "nearest_id": 3, "nearest_name": "龙溪", "area_km": 2},)
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert CJK.search(web.i18n.say(text)) and "1.2" in web.i18n.say(text)
+        assert web.i18n.say(broken) == str(text)

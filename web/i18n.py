@@ -6,10 +6,9 @@ with `web.common.text.msg`; `say` turns one into the reader's language from the 
 own messages ("Missing data for required field.", "Must be greater than or equal to 1.") are wrapped
 the same way when the app starts, so per-field errors are translated too.
 
-Catalogues: `pybabel extract -F babel.cfg -o web/translations/messages.pot .`, then
-`pybabel update -i web/translations/messages.pot -d web/translations` and
-`pybabel compile -d web/translations` (tests/test_i18n.py checks that nothing is left untranslated
-and that the compiled catalogue matches the text one).
+Catalogues: `scripts/catalogue.sh` extracts every `msg("...")` (and the matcher's `N_("...")`), merges
+them into web/translations/zh/LC_MESSAGES/messages.po and compiles it (tests/test_i18n.py checks that
+nothing is left untranslated and that the compiled catalogue matches the text one).
 """
 import os
 
@@ -67,8 +66,11 @@ def say(text):
         return ", ".join(str(_value(item)) for item in text)  # a list put into a message: its items as values
     if isinstance(text, Text):
         said = _gettext(text.template)
-        for params in text.steps:
-            said = said.format(**{key: _value(value) for key, value in params.items()})
+        try:
+            for params in text.steps:
+                said = said.format(**{key: _value(value) for key, value in params.items()})
+        except (KeyError, IndexError, ValueError):  # a translation that does not fit its values: never a 500
+            return str(text)
         return said
     if isinstance(text, str) and text:
         return _gettext(text)
